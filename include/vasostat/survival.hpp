@@ -1,0 +1,7 @@
+#pragma once
+// vasostat::survival — Kaplan–Meier, log-rank / G-rho tests and Cox proportional hazards,
+// matching R's survival package.
+
+#include <vasostat/survival/common.hpp>
+#include <vasostat/survival/kaplan_meier.hpp>
+#include <vasostat/survival/logrank.hpp>

@@ -1,0 +1,220 @@
+#pragma once
+// Shared pieces of vasostat::survival: confidence-interval types, input checks with messages that
+// name the argument, and the stable O(n) radix sort on times that every estimator starts from.
+
+#include <vasostat/core/error.hpp>
+#include <vasostat/stats/distributions.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vasostat::inline v0::survival {
+
+/// Transform on which a pointwise confidence interval for S(t) is built (R: survfit conf.type).
+/// `log` is R's default; `log_log` is what SAS, lifelines and scikit-survival report.
+enum class conf_type : std::uint8_t { log, log_log, plain, none };
+
+namespace detail {
+
+inline constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double inf = std::numeric_limits<double>::infinity();
+
+[[noreturn]] VASOSTAT_COLD inline void fail(const char* fn, const std::string& what) {
+  vasostat::detail::throw_invalid_argument(std::string("vasostat::survival::") + fn + ": " + what);
+}
+
+inline std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+/// time: finite and >= 0; status: 0 or 1; same size; not empty.
+inline void check_time_status(const char* fn, std::span<const double> time,
+                              std::span<const double> status) {
+  if (time.empty()) fail(fn, "time is empty");
+  if (status.size() != time.size())
+    fail(fn, "status.size() (" + std::to_string(status.size()) + ") != time.size() (" +
+                 std::to_string(time.size()) + ")");
+  for (std::size_t i = 0; i < time.size(); ++i) {
+    if (!(time[i] >= 0) || !std::isfinite(time[i]))
+      fail(fn, "time[" + std::to_string(i) + "] is negative, NaN or infinite (" + num(time[i]) + ")");
+    if (!(status[i] == 0 || status[i] == 1))
+      fail(fn, "status[" + std::to_string(i) + "] is not 0 or 1 (" + num(status[i]) + ")");
+  }
+}
+
+/// entry (start of a (start, stop] interval): empty, or finite, >= 0 and < time.
+inline void check_entry(const char* fn, std::span<const double> entry, std::span<const double> time) {
+  if (entry.empty()) return;
+  if (entry.size() != time.size())
+    fail(fn, "entry.size() (" + std::to_string(entry.size()) + ") != time.size() (" +
+                 std::to_string(time.size()) + ")");
+  for (std::size_t i = 0; i < entry.size(); ++i) {
+    if (!std::isfinite(entry[i]) || !(entry[i] >= 0))
+      fail(fn, "entry[" + std::to_string(i) + "] is negative, NaN or infinite (" + num(entry[i]) + ")");
+    if (!(entry[i] < time[i]))
+      fail(fn, "entry[" + std::to_string(i) + "] (" + num(entry[i]) + ") is not < time (" +
+                   num(time[i]) + ")");
+  }
+}
+
+/// weights: empty (all 1) or finite and >= 0, one per subject.
+inline void check_weights(const char* fn, std::span<const double> weights, std::size_t n) {
+  if (weights.empty()) return;
+  if (weights.size() != n)
+    fail(fn, "weights.size() (" + std::to_string(weights.size()) + ") != time.size() (" +
+                 std::to_string(n) + ")");
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(weights[i] >= 0) || !std::isfinite(weights[i]))
+      fail(fn, "weights[" + std::to_string(i) + "] is negative, NaN or infinite (" +
+                   num(weights[i]) + ")");
+}
+
+/// Integer labels (group, strata, cluster): empty or one per subject, each >= 0.
+inline void check_labels(const char* fn, const char* name, std::span<const int> labels,
+                         std::size_t n) {
+  if (labels.empty()) return;
+  if (labels.size() != n)
+    fail(fn, std::string(name) + ".size() (" + std::to_string(labels.size()) +
+                 ") != time.size() (" + std::to_string(n) + ")");
+  for (std::size_t i = 0; i < n; ++i)
+    if (labels[i] < 0)
+      fail(fn, std::string(name) + "[" + std::to_string(i) + "] is out of range (" +
+                   std::to_string(labels[i]) + " < 0)");
+}
+
+inline void check_conf_level(const char* fn, double level) {
+  if (!(level > 0 && level < 1)) fail(fn, "conf_level is outside (0, 1) (" + num(level) + ")");
+}
+
+/// Distinct labels in increasing order, and each subject's index into that list.
+struct label_codes {
+  std::vector<int> labels;
+  std::vector<int> code;
+};
+
+inline label_codes encode_labels(std::span<const int> labels, std::size_t n) {
+  label_codes out;
+  if (labels.empty()) {
+    out.labels = {0};
+    out.code.assign(n, 0);
+    return out;
+  }
+  int max_label = *std::max_element(labels.begin(), labels.end());
+  std::vector<int> map(static_cast<std::size_t>(max_label) + 1, -1);
+  for (int l : labels) map[static_cast<std::size_t>(l)] = 0;
+  int k = 0;
+  for (std::size_t l = 0; l < map.size(); ++l)
+    if (map[l] == 0) {
+      map[l] = k++;
+      out.labels.push_back(static_cast<int>(l));
+    }
+  out.code.resize(n);
+  for (std::size_t i = 0; i < n; ++i) out.code[i] = map[static_cast<std::size_t>(labels[i])];
+  return out;
+}
+
+/// Stable ascending order of non-negative finite keys by an LSD radix sort on their IEEE bits
+/// (for x >= 0 the bit pattern is monotone); digits every key shares are skipped. O(n).
+inline std::vector<std::size_t> order_ascending(std::span<const double> key) {
+  const std::size_t n = key.size();
+  std::vector<std::size_t> idx(n), tmp(n);
+  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+  if (n < 2) return idx;
+  std::vector<std::uint64_t> bits(n), bits_tmp(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double v = key[i] + 0.0;  // -0.0 -> +0.0
+    std::memcpy(&bits[i], &v, sizeof v);
+  }
+  constexpr int digit_bits = 11;
+  constexpr std::size_t buckets = std::size_t{1} << digit_bits;
+  std::uint64_t all_or = 0, all_and = ~std::uint64_t{0};
+  for (auto b : bits) {
+    all_or |= b;
+    all_and &= b;
+  }
+  const std::uint64_t varying = all_or ^ all_and;
+  std::vector<std::size_t> count(buckets);
+  for (int shift = 0; shift < 64; shift += digit_bits) {
+    if (((varying >> shift) & (buckets - 1)) == 0) continue;
+    std::fill(count.begin(), count.end(), 0);
+    for (std::size_t i = 0; i < n; ++i) ++count[(bits[i] >> shift) & (buckets - 1)];
+    std::size_t sum = 0;
+    for (auto& c : count) {
+      std::size_t t = c;
+      c = sum;
+      sum += t;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      std::size_t pos = count[(bits[i] >> shift) & (buckets - 1)]++;
+      tmp[pos] = idx[i];
+      bits_tmp[pos] = bits[i];
+    }
+    idx.swap(tmp);
+    bits.swap(bits_tmp);
+  }
+  return idx;
+}
+
+/// Stable counting sort of an existing order by small integer codes in [0, k).
+inline std::vector<std::size_t> stable_by_code(const std::vector<std::size_t>& order,
+                                               const std::vector<int>& code, std::size_t k) {
+  if (k <= 1) return order;
+  std::vector<std::size_t> start(k + 1, 0);
+  for (int c : code) ++start[static_cast<std::size_t>(c) + 1];
+  for (std::size_t g = 0; g < k; ++g) start[g + 1] += start[g];
+  std::vector<std::size_t> out(order.size());
+  for (std::size_t i : order) out[start[static_cast<std::size_t>(code[i])]++] = i;
+  return out;
+}
+
+/// Pointwise CI of S from the standard error of -log S (R's survfit_confint on the
+/// cumulative-hazard scale); NaN where R gives NA.
+inline void surv_confint(double s, double se_log, double z, conf_type type, double& lower,
+                         double& upper) {
+  switch (type) {
+    case conf_type::none:
+      lower = upper = nan;
+      return;
+    case conf_type::plain: {
+      double half = z * se_log * s;
+      lower = std::max(s - half, 0.0);
+      upper = std::min(s + half, 1.0);
+      if (std::isnan(half)) lower = upper = nan;
+      return;
+    }
+    case conf_type::log: {
+      if (s == 0 || std::isnan(se_log)) {
+        lower = upper = nan;
+        return;
+      }
+      lower = std::exp(std::log(s) - z * se_log);
+      upper = std::min(std::exp(std::log(s) + z * se_log), 1.0);
+      return;
+    }
+    case conf_type::log_log: {
+      if (s == 0 || s == 1 || std::isnan(se_log)) {
+        lower = upper = nan;
+        return;
+      }
+      double ls = std::log(s);
+      double h = z * se_log / ls;
+      lower = std::exp(-std::exp(std::log(-ls) - h));
+      upper = std::exp(-std::exp(std::log(-ls) + h));
+      return;
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace vasostat::inline v0::survival

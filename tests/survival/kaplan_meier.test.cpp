@@ -1,0 +1,143 @@
+#include <vasostat/survival/kaplan_meier.hpp>
+
+#include <doctest/doctest.h>
+#include <support/survival_csv.hpp>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace vasostat;
+using survival_test::close;
+
+namespace {
+
+struct km_case {
+  std::string name, file, group, weight;
+  bool drop_na_group = false;
+};
+
+survival::conf_type parse_conf(const std::string& s) {
+  if (s == "log") return survival::conf_type::log;
+  if (s == "log-log") return survival::conf_type::log_log;
+  return survival::conf_type::plain;
+}
+
+}  // namespace
+
+TEST_CASE("kaplan_meier matches survfit and quantile.survfit on lung, veteran, ovarian, aml to 1e-10") {
+  const std::vector<km_case> cases = {
+      {"lung_all", "data_lung.csv", "", ""},         {"lung_sex", "data_lung.csv", "sex", ""},
+      {"lung_ecog", "data_lung.csv", "ph_ecog", "", true},
+      {"veteran_celltype", "data_veteran.csv", "celltype", ""},
+      {"veteran_trt", "data_veteran.csv", "trt", ""}, {"ovarian_rx", "data_ovarian.csv", "rx", ""},
+      {"aml_x", "data_aml.csv", "x", ""},            {"flat", "data_flat.csv", "", ""},
+      {"lung_weighted", "data_lung.csv", "sex", "inst"}};
+  const auto ref = survival_test::read_csv("km.csv");
+  const auto refq = survival_test::read_csv("km_quantiles.csv");
+  int compared = 0;
+  for (const auto& cs : cases) {
+    const auto data = survival_test::read_csv(cs.file);
+    std::vector<double> time, status, weight;
+    std::vector<int> group;
+    for (std::size_t r = 0; r < data.rows.size(); ++r) {
+      double g = cs.group.empty() ? 0 : data.num(r, cs.group);
+      if (std::isnan(g)) continue;
+      if (!cs.weight.empty()) {
+        double w = data.num(r, cs.weight);
+        if (std::isnan(w) || w <= 0) continue;
+        weight.push_back(w);
+      }
+      time.push_back(data.num(r, "time"));
+      status.push_back(data.num(r, "status"));
+      group.push_back(static_cast<int>(g));
+    }
+    for (std::string ct : {"log", "log-log", "plain"}) {
+      for (std::string cl : {"0.95", "0.9"}) {
+        auto rows = survival_test::filter(ref, {{"case", cs.name}, {"conf_type", ct}, {"conf_level", cl}});
+        if (rows.rows.empty()) continue;
+        CAPTURE(cs.name);
+        CAPTURE(ct);
+        CAPTURE(cl);
+        auto km = survival::kaplan_meier(
+            time, status,
+            {.group = group, .weights = weight, .conf = parse_conf(ct), .conf_level = std::stod(cl),
+             .quantiles = {0.1, 0.25, 0.5, 0.75, 0.9}});
+        std::size_t r = 0;
+        for (const auto& c : km.curves) {
+          for (std::size_t i = 0; i < c.time.size(); ++i, ++r) {
+            REQUIRE(r < rows.rows.size());
+            CAPTURE(c.time[i]);
+            CHECK(rows.num(r, "group") == c.group);
+            CHECK(rows.num(r, "time") == c.time[i]);
+            CHECK(close(c.n_risk[i], rows.num(r, "n_risk"), 1e-12));
+            CHECK(close(c.n_event[i], rows.num(r, "n_event"), 1e-12));
+            CHECK(close(c.n_censor[i], rows.num(r, "n_censor"), 1e-12));
+            CHECK(close(c.surv[i], rows.num(r, "surv"), 1e-10));
+            CHECK(close(c.std_err_log[i], rows.num(r, "std_err"), 1e-10));
+            CHECK(close(c.lower[i], rows.num(r, "lower"), 1e-10));
+            CHECK(close(c.upper[i], rows.num(r, "upper"), 1e-10));
+            CHECK(close(c.cumhaz[i], rows.num(r, "cumhaz"), 1e-10));
+            ++compared;
+          }
+          auto qrows = survival_test::filter(
+              refq, {{"case", cs.name}, {"conf_type", ct}, {"conf_level", cl},
+                     {"group", std::to_string(c.group)}});
+          REQUIRE(qrows.rows.size() == c.quantile.size());
+          for (std::size_t j = 0; j < c.quantile.size(); ++j) {
+            CAPTURE(c.quantile_prob[j]);
+            CHECK(close(c.quantile[j], qrows.num(j, "quantile"), 1e-12));
+            CHECK(close(c.quantile_lower[j], qrows.num(j, "lower"), 1e-12));
+            CHECK(close(c.quantile_upper[j], qrows.num(j, "upper"), 1e-12));
+            if (c.quantile_prob[j] == 0.5) {
+              CHECK(close(c.median, qrows.num(j, "quantile"), 1e-12));
+              CHECK(close(c.median_lower, qrows.num(j, "lower"), 1e-12));
+              CHECK(close(c.median_upper, qrows.num(j, "upper"), 1e-12));
+            }
+          }
+        }
+        CHECK(r == rows.rows.size());
+      }
+    }
+  }
+  CHECK(compared > 3000);
+}
+
+TEST_CASE("kaplan_meier on the Therneau-Grambsch test1 data") {
+  std::vector<double> time{1, 1, 6, 6, 8, 9}, status{1, 0, 1, 1, 0, 1};
+  auto km = survival::kaplan_meier(time, status);
+  REQUIRE(km.curves.size() == 1);
+  const auto& c = km.curves[0];
+  REQUIRE(c.time.size() == 4);
+  CHECK(c.surv[0] == doctest::Approx(5.0 / 6));
+  CHECK(c.surv[1] == doctest::Approx(5.0 / 6 * 2.0 / 4));
+  CHECK(c.surv[3] == 0.0);
+  CHECK(c.lower[0] == doctest::Approx(0.583).epsilon(1e-3));
+  CHECK(c.upper[0] == 1.0);
+  CHECK(std::isnan(c.lower[3]));
+  CHECK(c.median == 6.0);
+  CHECK(c.n == 6.0);
+  CHECK(c.events == 4.0);
+}
+
+TEST_CASE("kaplan_meier rejects bad input naming the argument") {
+  std::vector<double> t{1, 2, 3}, s{1, 0, 1};
+  std::vector<double> t_short{1, 2};
+  std::vector<double> t_neg{1, -2, 3}, t_nan{1, std::nan(""), 3}, s_bad{1, 2, 0};
+  std::vector<double> w_neg{1, -1, 1}, w_short{1};
+  std::vector<int> g_neg{0, -1, 1}, g_short{0};
+  using vasostat::invalid_argument;
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t_short, s), doctest::Contains("status.size()"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(std::vector<double>{}, std::vector<double>{}), doctest::Contains("time is empty"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t_neg, s), doctest::Contains("time[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t_nan, s), doctest::Contains("time[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s_bad), doctest::Contains("status[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.weights = w_neg}), doctest::Contains("weights[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.weights = w_short}), doctest::Contains("weights.size()"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.group = g_neg}), doctest::Contains("group[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.group = g_short}), doctest::Contains("group.size()"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.conf_level = 1.0}), doctest::Contains("conf_level"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.conf_level = 0.0}), doctest::Contains("conf_level"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.quantiles = {1.5}}), doctest::Contains("quantiles"), invalid_argument);
+}

@@ -1,0 +1,106 @@
+#include <vasostat/survival/logrank.hpp>
+
+#include <doctest/doctest.h>
+#include <support/survival_csv.hpp>
+
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace vasostat;
+using survival_test::close;
+
+namespace {
+struct lr_case {
+  std::string name, file, group, strata;
+};
+}  // namespace
+
+TEST_CASE("logrank matches survdiff (rho 0, 0.5, 1; strata) and the trend test to 1e-10") {
+  const std::vector<lr_case> cases = {
+      {"lung_sex", "data_lung.csv", "sex", ""},
+      {"lung_ecog", "data_lung.csv", "ph_ecog", ""},
+      {"veteran_celltype", "data_veteran.csv", "celltype", ""},
+      {"veteran_trt_strata", "data_veteran.csv", "trt", "celltype"},
+      {"veteran_celltype_strata", "data_veteran.csv", "celltype", "prior"},
+      {"ovarian_rx", "data_ovarian.csv", "rx", ""},
+      {"ovarian_rx_strata", "data_ovarian.csv", "rx", "resid_ds"},
+      {"aml_x", "data_aml.csv", "x", ""}};
+  const auto ref = survival_test::read_csv("logrank.csv");
+  const auto refoe = survival_test::read_csv("logrank_oe.csv");
+  int compared = 0;
+  for (const auto& cs : cases) {
+    const auto data = survival_test::read_csv(cs.file);
+    std::vector<double> time, status;
+    std::vector<int> group, strata;
+    for (std::size_t r = 0; r < data.rows.size(); ++r) {
+      double g = data.num(r, cs.group);
+      if (std::isnan(g)) continue;
+      time.push_back(data.num(r, "time"));
+      status.push_back(data.num(r, "status"));
+      group.push_back(static_cast<int>(g));
+      if (!cs.strata.empty()) strata.push_back(static_cast<int>(data.num(r, cs.strata)));
+    }
+    for (std::string rho : {"0", "1", "0.5"}) {
+      CAPTURE(cs.name);
+      CAPTURE(rho);
+      auto row = survival_test::filter(ref, {{"case", cs.name}, {"rho", rho}});
+      REQUIRE(row.rows.size() == 1);
+      auto lr = survival::logrank(time, status, group, {.strata = strata, .rho = std::stod(rho)});
+      CHECK(close(lr.chisq, row.num(0, "chisq"), 1e-10));
+      CHECK(lr.df == static_cast<int>(row.num(0, "df")));
+      CHECK(close(lr.p_value, row.num(0, "p"), 1e-9));
+      CHECK(close(lr.trend_chisq, row.num(0, "trend_chisq"), 1e-10));
+      CHECK(close(lr.trend_p_value, row.num(0, "trend_p"), 1e-9));
+      auto oe = survival_test::filter(refoe, {{"case", cs.name}, {"rho", rho}});
+      REQUIRE(oe.rows.size() == lr.group.size());
+      for (std::size_t k = 0; k < lr.group.size(); ++k) {
+        CHECK(lr.group[k] == static_cast<int>(oe.num(k, "group")));
+        CHECK(lr.n[k] == oe.num(k, "n"));
+        CHECK(close(lr.observed[k], oe.num(k, "observed"), 1e-10));
+        CHECK(close(lr.expected[k], oe.num(k, "expected"), 1e-10));
+        std::istringstream vr(oe.str(k, "var_row"));
+        for (Eigen::Index l = 0; l < lr.variance.cols(); ++l) {
+          std::string v;
+          vr >> v;
+          CHECK(std::abs(lr.variance(static_cast<Eigen::Index>(k), l) - std::stod(v)) <=
+                1e-10 * std::abs(lr.variance(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k))));
+        }
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared > 40);
+}
+
+TEST_CASE("logrank: lung by sex reproduces the published chi-squared 10.3 and O/E") {
+  const auto data = survival_test::read_csv("data_lung.csv");
+  auto lr = survival::logrank(data.column("time"), data.column("status"), data.int_column("sex"));
+  CHECK(lr.chisq == doctest::Approx(10.3).epsilon(0.01));
+  CHECK(lr.observed[0] == 112);
+  CHECK(lr.expected[0] == doctest::Approx(91.6).epsilon(1e-3));
+  CHECK(lr.test == "log-rank");
+  // two groups: trend test is the same test
+  CHECK(lr.trend_chisq == doctest::Approx(lr.chisq).epsilon(1e-12));
+  // Fleming-Harrington gamma weights: G(0, 1) emphasises late differences; a valid statistic
+  auto fh = survival::logrank(data.column("time"), data.column("status"), data.int_column("sex"),
+                              {.gamma = 1});
+  CHECK(fh.chisq > 0);
+  CHECK(fh.test == "G(0, 1)");
+}
+
+TEST_CASE("logrank rejects bad input naming the argument") {
+  std::vector<double> t{1, 2, 3, 4}, s{1, 0, 1, 1}, s0{0, 0, 0, 0}, t_neg{1, -2, 3, 4};
+  std::vector<int> g{0, 1, 0, 1}, g1{2, 2, 2, 2}, g_neg{0, -1, 0, 1}, g_short{0, 1};
+  std::vector<int> st_neg{0, 0, -3, 0};
+  using vasostat::invalid_argument;
+  CHECK_THROWS_WITH_AS((void)survival::logrank(t, s, g1), doctest::Contains("group has fewer than 2"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::logrank(t, s0, g), doctest::Contains("status has no events"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::logrank(t, s, g_neg), doctest::Contains("group[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::logrank(t, s, g_short), doctest::Contains("group.size()"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::logrank(t_neg, s, g), doctest::Contains("time[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::logrank(t, s, g, {.strata = st_neg}), doctest::Contains("strata[2]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::logrank(t, s, g, {.rho = -1}), doctest::Contains("rho"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::logrank(t, s, g, {.trend_scores = {1, 2, 3}}), doctest::Contains("trend_scores"), invalid_argument);
+}
