@@ -274,7 +274,7 @@ inline void check_options(const correlation_options& o, const char* where) {
     out.statistic = q;
     out.statistic_name = "T";
     const double lower = detail::kendall_lower_tail(out.n, q);
-    const double upper = 1 - detail::kendall_lower_tail(out.n, q - 1);
+    const double upper = detail::kendall_upper_tail(out.n, q);
     if (options.alternative == alternative_hypothesis::two_sided) {
       out.p_value = std::min(1.0, 2 * (q > n * (n - 1) / 4 ? upper : lower));
     } else {

@@ -59,21 +59,15 @@ inline double spearman_upper_tail(int n, double s) {
   return std::clamp(y + normal_sf(x), 0.0, 1.0);
 }
 
-/// P(T <= q) for T = number of concordant pairs among n untied pairs (distribution of the
-/// number of inversions of a random permutation), by convolution of uniforms.
-inline double kendall_lower_tail(int n, double q) {
-  if (q < 0) {
-    return 0.0;
-  }
+/// Null distribution of T = number of concordant pairs among n untied pairs (that of the
+/// number of inversions of a random permutation), by convolution of discrete uniforms.
+inline std::vector<double> kendall_null_distribution(int n) {
   const int max_t = n * (n - 1) / 2;
-  if (q >= max_t) {
-    return 1.0;
-  }
   std::vector<double> prob(static_cast<std::size_t>(max_t) + 1, 0.0);
   std::vector<double> next(prob.size(), 0.0);
   prob[0] = 1;
   int reach = 0;
-  for (int i = 2; i <= n; ++i) {  // add element i: contributes 0..i-1 inversions uniformly
+  for (int i = 2; i <= n; ++i) {  // element i adds 0..i-1 inversions, uniformly
     std::fill(next.begin(), next.begin() + reach + i, 0.0);
     for (int k = 0; k <= reach; ++k) {
       const double share = prob[static_cast<std::size_t>(k)] / i;
@@ -84,10 +78,30 @@ inline double kendall_lower_tail(int n, double q) {
     reach += i - 1;
     std::swap(prob, next);
   }
+  return prob;
+}
+
+/// P(T <= q), summed directly (no 1 - P cancellation for small tails).
+inline double kendall_lower_tail(int n, double q) {
+  if (q < 0) {
+    return 0.0;
+  }
+  const std::vector<double> prob = kendall_null_distribution(n);
   double sum = 0;
-  const int upto = static_cast<int>(std::floor(q));
-  for (int k = 0; k <= upto; ++k) {
-    sum += prob[static_cast<std::size_t>(k)];
+  const auto upto = std::min(static_cast<std::size_t>(std::floor(q)), prob.size() - 1);
+  for (std::size_t k = 0; k <= upto; ++k) {
+    sum += prob[k];
+  }
+  return std::min(sum, 1.0);
+}
+
+/// P(T >= q), summed directly from the top.
+inline double kendall_upper_tail(int n, double q) {
+  const std::vector<double> prob = kendall_null_distribution(n);
+  const double from = std::max(0.0, std::ceil(q));
+  double sum = 0;
+  for (auto k = static_cast<std::size_t>(from); k < prob.size(); ++k) {
+    sum += prob[k];
   }
   return std::min(sum, 1.0);
 }
