@@ -76,9 +76,11 @@ inline tube bezier_tube(vec2 p0, vec2 p1, vec2 p2, vec2 p3, double diameter) {
   return t;
 }
 
-/// Sets every pixel whose centre lies within diameter / 2 of the tube's centreline (round caps).
-inline void draw(image<std::uint8_t>& img, const tube& t, std::uint8_t value = 255) {
+/// Sets every pixel whose centre lies within diameter / 2 of the tube's centreline (round caps);
+/// returns the number of pixels that were 0 before.
+inline std::ptrdiff_t draw(image<std::uint8_t>& img, const tube& t, std::uint8_t value = 255) {
   const double r = t.diameter / 2;
+  std::ptrdiff_t added = 0;
   for (std::size_t i = 0; i + 1 < t.centre.size(); ++i) {
     const vec2 a = t.centre[i], b = t.centre[i + 1];
     const auto x0 = static_cast<std::ptrdiff_t>(std::floor(std::min(a.x, b.x) - r - 1));
@@ -92,11 +94,35 @@ inline void draw(image<std::uint8_t>& img, const tube& t, std::uint8_t value = 2
         s = std::clamp(s, 0.0, 1.0);
         const double ex = x - (a.x + s * dx), ey = y - (a.y + s * dy);
         if (ex * ex + ey * ey <= r * r) {
+          added += img(x, y) == 0 ? 1 : 0;
           img(x, y) = value;
         }
       }
     }
   }
+  return added;
+}
+
+/// A random vessel network as the benchmarks and the issue describe it: curved tubes (cubic
+/// Beziers across the frame) with diameters 3–30 px, mostly small, until `fraction` of the
+/// pixels are vessel.
+inline image<std::uint8_t> render_network(std::ptrdiff_t w, std::ptrdiff_t h, double fraction,
+                                          vasostat::random_generator& rng) {
+  image<std::uint8_t> m(w, h, 0);
+  const auto target = static_cast<std::ptrdiff_t>(fraction * static_cast<double>(w * h));
+  std::ptrdiff_t set = 0;
+  const double W = static_cast<double>(w), H = static_cast<double>(h);
+  while (set < target) {
+    const double u = rng.uniform();
+    const double d = 3 + 27 * u * u * u;
+    const vec2 p0{rng.uniform() * W, rng.uniform() * H};
+    const vec2 p3{std::clamp(p0.x + (rng.uniform() - 0.5) * W * 0.5, 0.0, W),
+                  std::clamp(p0.y + (rng.uniform() - 0.5) * H * 0.5, 0.0, H)};
+    const vec2 p1{p0.x + (rng.uniform() - 0.5) * W * 0.3, p0.y + (rng.uniform() - 0.5) * H * 0.3};
+    const vec2 p2{p3.x + (rng.uniform() - 0.5) * W * 0.3, p3.y + (rng.uniform() - 0.5) * H * 0.3};
+    set += draw(m, bezier_tube(p0, p1, p2, p3, d), 1);
+  }
+  return m;
 }
 
 /// Random salt-and-pepper mask with the given fill probability.
