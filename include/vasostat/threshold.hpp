@@ -1,0 +1,5 @@
+#pragma once
+// vasostat::threshold — breakpoints, threshold effects and cut-points.
+
+#include <vasostat/threshold/breakpoint_tests.hpp>
+#include <vasostat/threshold/segmented.hpp>

@@ -1,0 +1,328 @@
+#pragma once
+// Segmented (broken-line) regression by Muggeo's iterative linearisation (Muggeo 2003,
+// Stat Med 22:3055-3071): linear or generalised linear model with one or several breakpoints
+// in x and linear covariates; breakpoints with delta-method SE and CI, segment slopes with SE
+// and CI. Follows R segmented 1.6-2 (n.boot = 0): quantile starting values, the Muggeo step
+// followed by a Brent line search on the step length, deviance-change stopping rule (tol
+// 1e-5, 30 iterations), breakpoints kept inside the alpha..1-alpha quantiles of x.
+// Cost O(n p^2) per model fit, about 15 fits per iteration.
+
+#include <vasostat/core/error.hpp>
+#include <vasostat/stats/distributions.hpp>
+#include <vasostat/threshold/detail/design.hpp>
+#include <vasostat/threshold/detail/glm.hpp>
+#include <vasostat/threshold/detail/numeric.hpp>
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vasostat::inline v0::threshold {
+
+/// Options of segmented(); the defaults are R segmented 1.6-2's seg.control() with n.boot = 0.
+struct segmented_options {
+  int n_breakpoints = 1;             ///< used when psi is empty (R npsi)
+  std::vector<double> psi = {};      ///< starting breakpoints; empty = quantiles of x
+  threshold::family family = threshold::family::gaussian;
+  std::span<const double> weights = {};  ///< prior weights (binomial: number of trials)
+  std::span<const double> offset = {};
+  double conf_level = 0.95;
+  double tol = 1e-5;                 ///< relative deviance change that stops the iteration
+  int max_iterations = 30;
+  double alpha = 0;                  ///< breakpoints stay in the alpha..1-alpha quantiles;
+                                     ///< 0 = R's default max(0.05, 1/n)
+};
+
+/// A fitted segmented model. Coefficient order: intercept, x (the left slope), covariates,
+/// then U_1..U_k (slope differences at psi_1 < ... < psi_k).
+struct breakpoint_fit {
+  Eigen::VectorXd psi;            ///< breakpoint estimates, increasing
+  Eigen::VectorXd psi_initial;
+  Eigen::VectorXd psi_std_error;  ///< delta method (R summary.segmented)
+  Eigen::VectorXd psi_lower;      ///< Wald CI with t(df_residual) quantile (as R, lm and glm)
+  Eigen::VectorXd psi_upper;
+  Eigen::VectorXd slope;          ///< k + 1 segment slopes (R slope(); CI t for lm, normal for glm)
+  Eigen::VectorXd slope_std_error;
+  Eigen::VectorXd slope_statistic;
+  Eigen::VectorXd slope_lower;
+  Eigen::VectorXd slope_upper;
+  Eigen::VectorXd coefficients;
+  Eigen::VectorXd std_error;
+  Eigen::MatrixXd covariance;     ///< of (coefficients, psi)
+  Eigen::VectorXd fitted;         ///< on the response scale
+  Eigen::VectorXd linear_predictor;
+  Eigen::VectorXd residuals;      ///< response residuals y - fitted
+  double deviance = 0;            ///< RSS (weighted) for the Gaussian family
+  double dispersion = 1;          ///< sigma^2 for the Gaussian family, 1 otherwise
+  double df_residual = 0;         ///< n - (2 + q) - 2k
+  int iterations = 0;
+  bool converged = false;
+  threshold::family family = threshold::family::gaussian;
+  std::vector<std::string> warnings;
+};
+
+namespace detail {
+
+inline Eigen::MatrixXd hinge_columns(const Eigen::VectorXd& x, const Eigen::VectorXd& psi) {
+  Eigen::MatrixXd U(x.size(), psi.size());
+  for (Eigen::Index j = 0; j < psi.size(); ++j) {
+    U.col(j) = (x.array() - psi[j]).max(0.0);
+  }
+  return U;
+}
+
+inline Eigen::MatrixXd hstack(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B) {
+  Eigen::MatrixXd C(A.rows(), A.cols() + B.cols());
+  C.leftCols(A.cols()) = A;
+  C.rightCols(B.cols()) = B;
+  return C;
+}
+
+/// Count of observations in each of the k + 1 segments defined by sorted psi (x > psi_j
+/// decides the side, as R's far.psi does); returns true if every psi has >= 2 on each side.
+inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
+                           std::vector<int>* counts_out = nullptr) {
+  const Eigen::Index k = psi.size();
+  std::vector<int> counts(static_cast<std::size_t>(k + 1), 0);
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    Eigen::Index s = 0;
+    for (Eigen::Index j = 0; j < k; ++j) {
+      s += x[i] > psi[j] ? 1 : 0;
+    }
+    ++counts[static_cast<std::size_t>(s)];
+  }
+  bool ok = true;
+  for (int c : counts) {
+    ok = ok && c >= 2;
+  }
+  if (counts_out != nullptr) {
+    *counts_out = std::move(counts);
+  }
+  return ok;
+}
+
+}  // namespace detail
+
+/// Fits y = b0 + b1 x + sum_j d_j (x - psi_j)_+ + covariates (or its GLM analogue).
+/// @throws vasostat::invalid_argument for sizes that disagree, NaN/Inf, a constant x,
+///   starting psi outside the admissible range or too close, more breakpoints than the data
+///   support, conf_level outside (0, 1), tol <= 0 or max_iterations < 1.
+/// Non-convergence is reported in `converged`/`warnings` with the last estimate, as R does.
+[[nodiscard]] inline breakpoint_fit segmented(std::span<const double> y, std::span<const double> x,
+                                              const Eigen::Ref<const Eigen::MatrixXd>& covariates,
+                                              const segmented_options& options = {}) {
+  constexpr const char* fn = "vasostat::threshold::segmented";
+  const std::string f(fn);
+  auto d = detail::make_model_data(y, x, covariates, options.weights, options.offset,
+                                   options.family, fn);
+  detail::expect_level(options.conf_level, fn, "options.conf_level");
+  VASOSTAT_EXPECTS(options.tol > 0, f + ": options.tol must be positive");
+  VASOSTAT_EXPECTS(options.max_iterations >= 1, f + ": options.max_iterations must be >= 1");
+  const Eigen::Index n = d.n();
+  const auto k = static_cast<Eigen::Index>(options.psi.empty() ? options.n_breakpoints
+                                                                : static_cast<int>(options.psi.size()));
+  VASOSTAT_EXPECTS(k >= 1, f + ": options.n_breakpoints must be >= 1");
+  const Eigen::Index p = 2 + d.covariates.cols();
+  VASOSTAT_EXPECTS(n > p + 2 * k,
+                   f + ": options.n_breakpoints (" + std::to_string(k) +
+                       ") is more breakpoints than the data support: n = " + std::to_string(n) +
+                       " needs to exceed " + std::to_string(p + 2 * k) + " parameters");
+  const double alpha = options.alpha > 0 ? options.alpha : std::max(0.05, 1.0 / static_cast<double>(n));
+  VASOSTAT_EXPECTS(alpha < 0.5, f + ": options.alpha must lie in (0, 0.5)");
+
+  std::vector<double> xs(d.x.data(), d.x.data() + n);
+  std::sort(xs.begin(), xs.end());
+  const double range_lo = xs.front();
+  const double range_hi = xs.back();
+  const double lim_lo = detail::quantile7_sorted(xs, alpha);
+  const double lim_hi = detail::quantile7_sorted(xs, 1 - alpha);
+
+  Eigen::VectorXd psi(k);
+  if (options.psi.empty()) {
+    for (Eigen::Index j = 0; j < k; ++j) {
+      psi[j] = detail::quantile7_sorted(xs, static_cast<double>(j + 1) / static_cast<double>(k + 1));
+    }
+  } else {
+    detail::expect_finite(options.psi, fn, "options.psi");
+    for (Eigen::Index j = 0; j < k; ++j) {
+      psi[j] = options.psi[static_cast<std::size_t>(j)];
+    }
+    std::sort(psi.data(), psi.data() + k);
+  }
+  breakpoint_fit out;
+  out.family = d.fam;
+  out.psi_initial = psi;
+  for (Eigen::Index j = 0; j < k; ++j) {
+    VASOSTAT_EXPECTS(psi[j] > lim_lo && psi[j] < lim_hi,
+                     f + ": options.psi (starting breakpoint " + std::to_string(psi[j]) +
+                         ") is outside the admissible range (" + std::to_string(lim_lo) + ", " +
+                         std::to_string(lim_hi) + "), see options.alpha");
+  }
+  VASOSTAT_EXPECTS(detail::psi_far_enough(d.x, psi),
+                   f + ": options.psi: starting breakpoints leave fewer than 2 observations in a "
+                       "segment (too many or too close breakpoints)");
+
+  const Eigen::MatrixXd X0 = d.null_design();
+  Eigen::VectorXd eta0;
+  auto fit_at = [&](const Eigen::VectorXd& ps, bool want_cov) {
+    return detail::fit_glm(detail::hstack(X0, detail::hinge_columns(d.x, ps)), d.y, d.weights,
+                           d.offset, d.fam, eta0.size() == n ? &eta0 : nullptr, 100, 1e-10,
+                           want_cov);
+  };
+  auto first = fit_at(psi, false);
+  VASOSTAT_EXPECTS(first.full_rank, f + ": the design [1, x, covariates, (x - psi)_+] is rank "
+                                        "deficient at the starting breakpoints");
+  if (d.fam != family::gaussian) {
+    eta0 = first.eta;
+  }
+  double L0 = first.deviance;
+  double epsilon = 10;
+  int it = 0;
+  constexpr double fc = 0.95;
+  while (std::fabs(epsilon) > options.tol) {
+    ++it;
+    Eigen::MatrixXd V(n, k);
+    for (Eigen::Index j = 0; j < k; ++j) {
+      V.col(j) = (d.x.array() > psi[j]).cast<double>() * -1.0;
+    }
+    const auto lin = detail::fit_glm(
+        detail::hstack(detail::hstack(X0, detail::hinge_columns(d.x, psi)), V), d.y, d.weights,
+        d.offset, d.fam, eta0.size() == n ? &eta0 : nullptr, 100, 1e-10, false);
+    if (!lin.full_rank) {
+      out.warnings.emplace_back(
+          "breakpoint estimate too close or at the boundary (rank-deficient linearised model); "
+          "iteration stopped with the last estimate");
+      break;
+    }
+    if (d.fam != family::gaussian) {
+      eta0 = lin.eta;
+    }
+    const Eigen::VectorXd psi_old = psi;
+    Eigen::VectorXd psi_new(k);
+    for (Eigen::Index j = 0; j < k; ++j) {
+      const double beta = lin.coef[p + j];
+      const double gamma = lin.coef[p + k + j];
+      psi_new[j] = std::clamp(psi_old[j] + gamma / beta, range_lo, range_hi);
+    }
+    auto objective = [&](double h) {
+      const Eigen::VectorXd ps = psi_new * h + psi_old * (1 - h);
+      const auto fit = fit_at(ps, false);
+      return fit.full_rank ? fit.deviance : L0 + 10;
+    };
+    const auto line = detail::brent_minimize(objective, 0.0, 1.0);
+    const double L1 = line.objective;
+    psi = psi_new * line.minimum + psi_old * (1 - line.minimum);
+    for (Eigen::Index j = 0; j < k; ++j) {
+      psi[j] = std::clamp(psi[j], lim_lo, lim_hi);
+    }
+    epsilon = (L0 - L1) / (std::fabs(L0) + 0.1);
+    L0 = L1;
+    std::vector<int> counts;
+    const bool far = detail::psi_far_enough(d.x, psi, &counts);
+    bool inside = true;
+    for (Eigen::Index j = 0; j < k; ++j) {
+      inside = inside && psi[j] > lim_lo && psi[j] < lim_hi;
+    }
+    (void)inside;
+    if (!far) {
+      // R's fix.npsi = TRUE: nudge a breakpoint that left a segment too small
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const auto a = static_cast<std::size_t>(j);
+        const bool ok = counts[a] >= 2 && counts[a + 1] >= 2;
+        if (!ok) {
+          psi[j] *= counts[a + 1] > counts[a] ? 1 / fc : fc;
+        }
+      }
+      out.warnings.emplace_back("a breakpoint left fewer than 2 observations in a segment and was "
+                                "moved (R: 'psi changed after the last iter.')");
+    }
+    if (it >= options.max_iterations) {
+      break;
+    }
+  }
+  out.iterations = it;
+  out.converged = std::fabs(epsilon) <= options.tol;
+  if (!out.converged) {
+    out.warnings.emplace_back("max number of iterations (" + std::to_string(it) +
+                              ") attained without convergence; returning the last estimate");
+  }
+  std::sort(psi.data(), psi.data() + k);
+  out.psi = psi;
+
+  // Final fit at psi (R: gap = FALSE), then the covariance of the model with the V columns
+  // scaled by the slope differences, whose coefficients are the breakpoint corrections.
+  const Eigen::MatrixXd Xu = detail::hstack(X0, detail::hinge_columns(d.x, psi));
+  const auto fin = detail::fit_glm(Xu, d.y, d.weights, d.offset, d.fam,
+                                   eta0.size() == n ? &eta0 : nullptr, 100, 1e-10, false);
+  VASOSTAT_EXPECTS(fin.full_rank, f + ": the final design is rank deficient (breakpoint at the "
+                                      "boundary or too many breakpoints)");
+  out.coefficients = fin.coef;
+  out.linear_predictor = fin.eta;
+  out.fitted = fin.mu;
+  out.residuals = d.y - fin.mu;
+  out.deviance = fin.deviance;
+  out.df_residual = static_cast<double>(n - p - 2 * k);
+  Eigen::MatrixXd Vb(n, k);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    Vb.col(j) = (d.x.array() > psi[j]).cast<double>() * -fin.coef[p + j];
+  }
+  const Eigen::MatrixXd Xf = detail::hstack(Xu, Vb);
+  Eigen::VectorXd unused;
+  Eigen::MatrixXd cov_unscaled;
+  const bool ok = detail::wls(Xf, Eigen::VectorXd::Zero(n), fin.working_weights, unused, &cov_unscaled);
+  VASOSTAT_EXPECTS(ok, f + ": the breakpoint covariance is singular (breakpoint at the boundary "
+                           "with many tied x values?)");
+  out.dispersion = d.fam == family::gaussian ? fin.deviance / out.df_residual : 1.0;
+  out.covariance = cov_unscaled * out.dispersion;
+  const Eigen::Index pc = p + k;
+  out.std_error = out.covariance.diagonal().head(pc).array().sqrt();
+  const bool use_t = d.fam == family::gaussian;
+  const double q = use_t ? stats::t_quantile(0.5 + options.conf_level / 2, out.df_residual)
+                         : stats::normal_quantile(0.5 + options.conf_level / 2);
+  out.psi_std_error = out.covariance.diagonal().tail(k).array().sqrt();
+  // R's confint.segmented uses t(df_residual) for the breakpoint of lm and glm fits alike
+  const double qpsi = stats::t_quantile(0.5 + options.conf_level / 2, out.df_residual);
+  out.psi_lower = out.psi.array() - qpsi * out.psi_std_error.array();
+  out.psi_upper = out.psi.array() + qpsi * out.psi_std_error.array();
+  // slopes: cumulative sums of (b1, d_1, ..., d_k)
+  std::vector<Eigen::Index> idx{1};
+  for (Eigen::Index j = 0; j < k; ++j) {
+    idx.push_back(p + j);
+  }
+  out.slope.resize(k + 1);
+  out.slope_std_error.resize(k + 1);
+  out.slope_statistic.resize(k + 1);
+  out.slope_lower.resize(k + 1);
+  out.slope_upper.resize(k + 1);
+  for (Eigen::Index s = 0; s <= k; ++s) {
+    double est = 0;
+    double var = 0;
+    for (Eigen::Index a = 0; a <= s; ++a) {
+      est += out.coefficients[idx[static_cast<std::size_t>(a)]];
+      for (Eigen::Index b = 0; b <= s; ++b) {
+        var += out.covariance(idx[static_cast<std::size_t>(a)], idx[static_cast<std::size_t>(b)]);
+      }
+    }
+    const double se = std::sqrt(var);
+    out.slope[s] = est;
+    out.slope_std_error[s] = se;
+    out.slope_statistic[s] = est / se;
+    out.slope_lower[s] = est - q * se;
+    out.slope_upper[s] = est + q * se;
+  }
+  return out;
+}
+
+/// segmented() without covariates.
+[[nodiscard]] inline breakpoint_fit segmented(std::span<const double> y, std::span<const double> x,
+                                              const segmented_options& options = {}) {
+  return segmented(y, x, Eigen::MatrixXd(0, 0), options);
+}
+
+}  // namespace vasostat::inline v0::threshold

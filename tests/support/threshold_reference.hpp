@@ -1,0 +1,85 @@
+#pragma once
+// Readers for the committed R reference files under tests/reference/threshold/: a data CSV
+// (header of quoted or bare names, numeric columns) and a long "case,name,value" CSV.
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace threshold_test {
+
+inline std::string reference_path(const std::string& file) {
+  return std::string(VASOSTAT_REFERENCE_DIR) + "/threshold/" + file;
+}
+
+inline std::string unquote(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
+    s = s.substr(1, s.size() - 2);
+  }
+  return s;
+}
+
+inline std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cell;
+  std::stringstream ss(line);
+  while (std::getline(ss, cell, ',')) {
+    out.push_back(unquote(cell));
+  }
+  return out;
+}
+
+/// Columns of a numeric CSV by name.
+inline std::map<std::string, std::vector<double>> read_columns(const std::string& file) {
+  std::ifstream in(reference_path(file));
+  if (!in) {
+    throw std::runtime_error("cannot open " + reference_path(file));
+  }
+  std::string line;
+  std::getline(in, line);
+  const auto names = split(line);
+  std::map<std::string, std::vector<double>> cols;
+  while (std::getline(in, line)) {
+    if (line.empty()) {
+      continue;
+    }
+    const auto cells = split(line);
+    for (std::size_t j = 0; j < names.size() && j < cells.size(); ++j) {
+      cols[names[j]].push_back(cells[j] == "NA" ? std::numeric_limits<double>::quiet_NaN()
+                                                : std::stod(cells[j]));
+    }
+  }
+  return cols;
+}
+
+/// (case, name) -> value from a long reference file.
+inline std::map<std::pair<std::string, std::string>, double> read_reference(const std::string& file) {
+  std::ifstream in(reference_path(file));
+  if (!in) {
+    throw std::runtime_error("cannot open " + reference_path(file));
+  }
+  std::string line;
+  std::getline(in, line);
+  std::map<std::pair<std::string, std::string>, double> ref;
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    if (cells.size() == 3) {
+      ref[{cells[0], cells[1]}] = std::stod(cells[2]);
+    }
+  }
+  return ref;
+}
+
+inline double rel_diff(double a, double b) {
+  const double scale = std::max(std::abs(a), std::abs(b));
+  return scale == 0 ? 0.0 : std::abs(a - b) / scale;
+}
+
+}  // namespace threshold_test
