@@ -1,0 +1,829 @@
+#pragma once
+// Penalized-spline GAM fitting (Wood 2011 JRSSB 73:3-36; Wood 2017, Generalized Additive
+// Models, 2nd ed.): y ~ 1 + covariates + sum_j f_j(x_j), f_j P-splines (gam/basis.hpp), with
+// smoothing parameters chosen by REML (default), ML-free GCV, or fixed. Gaussian fits use the
+// accumulated X'WX / X'Wy once (O(n p^2), then O(p^3) per Newton step); binomial and Poisson
+// fits run penalized IRLS with step halving inside each outer step. The outer optimiser is
+// Newton on log(lambda) with exact gradients (exact Hessian for Gaussian REML, otherwise a
+// central difference of the exact gradient), eigenvalue-flipped and step-capped as in Wood
+// (2011), with Fellner-Schall updates (Wood & Fasiolo 2017) as the fallback.
+// Matches R mgcv gam(..., method = "REML") - see docs/gam.md for the tolerances tested.
+
+#include <vasostat/core/error.hpp>
+#include <vasostat/gam/basis.hpp>
+#include <vasostat/gam/detail/design.hpp>
+#include <vasostat/gam/detail/family.hpp>
+#include <vasostat/gam/detail/smooth_test.hpp>
+#include <vasostat/stats/distributions.hpp>
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numbers>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vasostat::inline v0::gam {
+
+/// Smoothing-parameter selection. mgcv's own default is GCV.Cp; vasostat's default is REML.
+enum class method : std::uint8_t { reml, gcv, fixed };
+
+struct fit_options {
+  gam::method method = gam::method::reml;
+  gam::family family = gam::family::gaussian;
+  std::span<const double> weights = {};  ///< prior weights (binomial: number of trials)
+  std::span<const double> offset = {};   ///< added to the linear predictor
+  double gamma = 1.0;                    ///< GCV edf inflation (mgcv gamma)
+  int max_iterations = 200;              ///< outer Newton iterations
+  int max_pirls_iterations = 200;
+  double tolerance = 1e-10;  ///< outer convergence: |gradient| <= tolerance * (1 + |score|)
+  double pirls_tolerance = 1e-11;
+  /// Designs with at most this many entries (n x p) are cached; larger ones are rebuilt in
+  /// chunks of `chunk_rows` rows on every pass, so memory stays O(p^2) beyond the data.
+  std::ptrdiff_t cache_entries = 1 << 21;
+  std::ptrdiff_t chunk_rows = 8192;
+};
+
+/// One row of the parametric table (mgcv summary.gam p.table).
+struct coefficient_test {
+  double estimate = 0, std_error = 0, statistic = 0, p_value = 0;
+};
+
+/// One row of the smooth-term table (mgcv summary.gam s.table; Wood 2013a test).
+struct smooth_test {
+  double edf = 0;        ///< effective degrees of freedom
+  double ref_df = 0;     ///< reference df of the test (mgcv Ref.df)
+  double statistic = 0;  ///< F (scale estimated) or chi-squared (scale known)
+  double p_value = 1;
+};
+
+/// A fitted GAM (a value: copy it, compare it, predict from it).
+struct model {
+  gam::family family = gam::family::gaussian;
+  gam::method method = gam::method::reml;
+  std::vector<smooth_basis> smooths;
+  std::vector<Eigen::Index> smooth_first;  ///< index of each smooth's first coefficient
+  Eigen::Index n_parametric = 1;           ///< intercept + covariates
+  Eigen::VectorXd coefficients;            ///< intercept, covariates, then smooth blocks
+  Eigen::MatrixXd vp;                      ///< Bayesian posterior covariance (mgcv Vp)
+  Eigen::MatrixXd ve;                      ///< frequentist covariance (mgcv Ve)
+  Eigen::VectorXd smoothing_parameters;    ///< lambda per smooth, on mgcv's penalty scale
+  Eigen::VectorXd edf_per_coefficient;     ///< diag of F = (X'WX + S)^-1 X'WX
+  std::vector<coefficient_test> parametric;  ///< intercept first
+  std::vector<smooth_test> smooth_tests;
+  double edf_total = 0;
+  double residual_df = 0;
+  double scale = 1;
+  bool scale_estimated = true;
+  double deviance = 0, null_deviance = 0, deviance_explained = 0, r_squared_adjusted = 0;
+  double score = 0;  ///< minimised criterion: REML (negative log restricted likelihood) or GCV
+  Eigen::VectorXd fitted;            ///< response scale
+  Eigen::VectorXd linear_predictor;  ///< including the offset
+  std::ptrdiff_t n = 0;
+  bool converged = false;
+  int iterations = 0;
+  std::vector<std::string> warnings;
+};
+
+namespace detail {
+
+struct rho_state {
+  Eigen::VectorXd beta;
+  Eigen::MatrixXd xtwx;
+  Eigen::MatrixXd a;  // (X'WX + S)^-1
+  double deviance = 0, penalty = 0, log_det_h = 0, score = 0;
+  double saturated = 0;
+  Eigen::VectorXd grad;
+  Eigen::MatrixXd hess;
+  bool ok = true;
+  bool pirls_converged = true;
+  int pirls_iterations = 0;
+};
+
+struct fitter {
+  const design* x = nullptr;
+  std::span<const double> y, w, off;
+  gam::family fam = gam::family::gaussian;
+  gam::method meth = gam::method::reml;
+  const fit_options* opt = nullptr;
+  const std::vector<smooth_basis>* bases = nullptr;
+  std::vector<Eigen::Index> first;
+  Eigen::Index p = 0, m = 0;
+  double n = 0, mp = 0;  // observations, null-space dimension
+  // gaussian sufficient statistics (z = y - offset - shift)
+  Eigen::MatrixXd g_xtwx;
+  Eigen::VectorXd g_xtwz;
+  double g_zwz = 0, shift = 0;
+
+  [[nodiscard]] double wt(std::size_t i) const { return w.empty() ? 1.0 : w[i]; }
+
+  [[nodiscard]] double of(std::size_t i) const { return off.empty() ? 0.0 : off[i]; }
+
+  void add_penalty(Eigen::MatrixXd& h, const Eigen::VectorXd& lambda) const {
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+      h.block(first[static_cast<std::size_t>(j)], first[static_cast<std::size_t>(j)], s.rows(),
+              s.cols()) += lambda[j] * s;
+    }
+  }
+
+  /// beta'S_j beta
+  [[nodiscard]] double quad(const Eigen::VectorXd& beta, Eigen::Index j) const {
+    const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+    const auto b = beta.segment(first[static_cast<std::size_t>(j)], s.rows());
+    return b.dot(s * b);
+  }
+
+  /// Solves (xtwx + S) beta = rhs with diagonal equilibration; fills a, log_det_h.
+  bool solve(const Eigen::MatrixXd& xtwx, const Eigen::VectorXd& rhs, const Eigen::VectorXd& lambda,
+             rho_state& st) const {
+    Eigen::MatrixXd h = xtwx;
+    add_penalty(h, lambda);
+    Eigen::VectorXd d(p);
+    for (Eigen::Index i = 0; i < p; ++i) d[i] = h(i, i) > 0 ? 1.0 / std::sqrt(h(i, i)) : 1.0;
+    const Eigen::MatrixXd hs = d.asDiagonal() * h * d.asDiagonal();
+    Eigen::LLT<Eigen::MatrixXd> llt(hs);
+    if (llt.info() != Eigen::Success) return false;
+    const Eigen::MatrixXd lower = llt.matrixL();
+    double ld = 0;
+    for (Eigen::Index i = 0; i < p; ++i) {
+      if (!(lower(i, i) > 1e-13)) return false;
+      ld += 2 * std::log(lower(i, i)) - 2 * std::log(d[i]);
+    }
+    st.log_det_h = ld;
+    const Eigen::MatrixXd ainv = llt.solve(Eigen::MatrixXd::Identity(p, p));
+    st.a = d.asDiagonal() * ainv * d.asDiagonal();
+    st.a = 0.5 * (st.a + st.a.transpose()).eval();
+    st.beta = st.a * rhs;
+    return true;
+  }
+
+  [[nodiscard]] double log_det_s(const Eigen::VectorXd& rho) const {
+    double s = 0;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const auto& b = (*bases)[static_cast<std::size_t>(j)];
+      s += b.penalty_rank * rho[j] + b.log_det_penalty;
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- gaussian
+  void gaussian_accumulate() {
+    g_xtwx = Eigen::MatrixXd::Zero(p, p);
+    g_xtwz = Eigen::VectorXd::Zero(p);
+    double sw = 0, swz = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      sw += wt(i);
+      swz += wt(i) * (y[i] - of(i));
+    }
+    shift = sw > 0 ? swz / sw : 0.0;
+    g_zwz = 0;
+    Eigen::VectorXd zc, wc;
+    x->for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
+      const Eigen::Index rows = xc.rows();
+      zc.resize(rows);
+      wc.resize(rows);
+      for (Eigen::Index i = 0; i < rows; ++i) {
+        const auto ii = static_cast<std::size_t>(i0 + i);
+        zc[i] = y[ii] - of(ii) - shift;
+        wc[i] = wt(ii);
+      }
+      g_xtwx.selfadjointView<Eigen::Lower>().rankUpdate(
+          (xc.array().colwise() * wc.array().sqrt()).matrix().transpose());
+      g_xtwz.noalias() += xc.transpose() * (wc.array() * zc.array()).matrix();
+      g_zwz += (wc.array() * zc.array().square()).sum();
+    });
+    g_xtwx = g_xtwx.selfadjointView<Eigen::Lower>();
+  }
+
+  /// Gaussian REML / GCV score, exact gradient, and (REML) exact Hessian at rho.
+  rho_state gaussian_eval(const Eigen::VectorXd& rho, int order) const {
+    rho_state st;
+    const Eigen::VectorXd lambda = rho.array().exp().matrix();
+    st.xtwx = g_xtwx;
+    if (!solve(g_xtwx, g_xtwz, lambda, st)) {
+      st.ok = false;
+      return st;
+    }
+    double pen = 0;
+    std::vector<double> qk(static_cast<std::size_t>(m));
+    for (Eigen::Index j = 0; j < m; ++j) {
+      qk[static_cast<std::size_t>(j)] = quad(st.beta, j);
+      pen += lambda[j] * qk[static_cast<std::size_t>(j)];
+    }
+    const double dp = std::max(g_zwz - st.beta.dot(g_xtwz), 1e-300);
+    st.penalty = pen;
+    st.deviance = std::max(dp - pen, 0.0);
+    // per-smooth pieces: P_k = A[:, J_k] S_k, t_k = lambda_k tr(A S_k), dbeta_k
+    std::vector<Eigen::MatrixXd> pk(static_cast<std::size_t>(m));
+    Eigen::VectorXd tk(m), bk(m);
+    Eigen::MatrixXd dbeta(p, m);
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+      const Eigen::Index f = first[static_cast<std::size_t>(j)];
+      pk[static_cast<std::size_t>(j)] = st.a.middleCols(f, s.cols()) * s;
+      tk[j] = lambda[j] * pk[static_cast<std::size_t>(j)].middleRows(f, s.rows()).trace();
+      bk[j] = lambda[j] * qk[static_cast<std::size_t>(j)];
+      dbeta.col(j) = -lambda[j] * (pk[static_cast<std::size_t>(j)] * st.beta.segment(f, s.rows()));
+    }
+    const auto trace_pp = [&](Eigen::Index k, Eigen::Index l) {
+      const Eigen::Index fk = first[static_cast<std::size_t>(k)], fl = first[static_cast<std::size_t>(l)];
+      const auto& a = pk[static_cast<std::size_t>(k)];
+      const auto& b = pk[static_cast<std::size_t>(l)];
+      return a.middleRows(fl, b.cols()).cwiseProduct(b.middleRows(fk, a.cols()).transpose()).sum();
+    };
+    if (meth != gam::method::gcv) {
+      const double nu = n - mp;
+      st.score = 0.5 * nu * (1 + std::log(2 * std::numbers::pi * dp / nu)) + 0.5 * st.log_det_h -
+                 0.5 * log_det_s(rho);
+      if (order >= 1) {
+        st.grad.resize(m);
+        for (Eigen::Index k = 0; k < m; ++k)
+          st.grad[k] = nu * bk[k] / (2 * dp) + 0.5 * tk[k] -
+                       0.5 * (*bases)[static_cast<std::size_t>(k)].penalty_rank;
+      }
+      if (order >= 2) {
+        st.hess.resize(m, m);
+        for (Eigen::Index k = 0; k < m; ++k) {
+          const auto& s = (*bases)[static_cast<std::size_t>(k)].penalty;
+          const Eigen::Index fk = first[static_cast<std::size_t>(k)];
+          for (Eigen::Index l = 0; l <= k; ++l) {
+            const double skdb = st.beta.segment(fk, s.rows()).dot(s * dbeta.col(l).segment(fk, s.rows()));
+            double d2dp = 2 * lambda[k] * skdb + (k == l ? bk[k] : 0.0);
+            double d2h = -lambda[k] * lambda[l] * trace_pp(k, l) + (k == l ? tk[k] : 0.0);
+            const double h = nu / (2 * dp) * d2dp - nu / (2 * dp * dp) * bk[k] * bk[l] + 0.5 * d2h;
+            st.hess(k, l) = st.hess(l, k) = h;
+          }
+        }
+      }
+    } else {
+      const double g = opt->gamma;
+      const double tau = static_cast<double>(p) - tk.sum();
+      const double denom = n - g * tau;
+      const double d = st.deviance;
+      st.score = n * d / (denom * denom);
+      if (order >= 1) {
+        st.grad.resize(m);
+        // S_lambda beta
+        Eigen::VectorXd sb = Eigen::VectorXd::Zero(p);
+        for (Eigen::Index j = 0; j < m; ++j) {
+          const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+          const Eigen::Index f = first[static_cast<std::size_t>(j)];
+          sb.segment(f, s.rows()) = lambda[j] * (s * st.beta.segment(f, s.rows()));
+        }
+        for (Eigen::Index k = 0; k < m; ++k) {
+          const double dd = -2 * sb.dot(dbeta.col(k));
+          double tr_ak_as = 0;
+          for (Eigen::Index l = 0; l < m; ++l) tr_ak_as += lambda[l] * trace_pp(k, l);
+          const double dtau = lambda[k] * tr_ak_as - tk[k];
+          st.grad[k] = n * dd / (denom * denom) + 2 * n * g * d * dtau / (denom * denom * denom);
+        }
+      }
+    }
+    return st;
+  }
+
+  // ---------------------------------------------------------------- glm (pirls)
+  rho_state pirls(const Eigen::VectorXd& rho, const Eigen::VectorXd& start) const {
+    rho_state st;
+    const Eigen::VectorXd lambda = rho.array().exp().matrix();
+    Eigen::VectorXd beta = start;
+    Eigen::VectorXd beta_old = start;
+    double pdev_old = std::numeric_limits<double>::infinity();
+    Eigen::MatrixXd xtwx(p, p);
+    Eigen::VectorXd xtwz(p);
+    Eigen::VectorXd eta, wc, zc;
+    st.pirls_converged = false;
+    int halvings = 0;
+    for (int it = 0; it < opt->max_pirls_iterations; ++it) {
+      // pass: deviance at beta, weights and working response
+      xtwx.setZero();
+      xtwz.setZero();
+      double dev = 0;
+      x->for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
+        const Eigen::Index rows = xc.rows();
+        eta.noalias() = xc * beta;
+        wc.resize(rows);
+        zc.resize(rows);
+        for (Eigen::Index i = 0; i < rows; ++i) {
+          const auto ii = static_cast<std::size_t>(i0 + i);
+          const double e = eta[i] + of(ii);
+          const double mu = linkinv(fam, e);
+          const double me = mu_eta(fam, e, mu);
+          dev += deviance_residual(fam, y[ii], mu, wt(ii));
+          const double v = variance(fam, mu);
+          wc[i] = wt(ii) * me * me / v;
+          zc[i] = eta[i] + (y[ii] - mu) / me;
+        }
+        xtwx.selfadjointView<Eigen::Lower>().rankUpdate(
+            (xc.array().colwise() * wc.array().sqrt()).matrix().transpose());
+        xtwz.noalias() += xc.transpose() * (wc.array() * zc.array()).matrix();
+      });
+      double pen = 0;
+      for (Eigen::Index j = 0; j < m; ++j) pen += lambda[j] * quad(beta, j);
+      const double pdev = dev + pen;
+      if (!std::isfinite(pdev) || (pdev > pdev_old + 1e-12 * std::abs(pdev_old) && it > 0)) {
+        // step halving towards the previous iterate
+        if (++halvings > 30) break;
+        beta = 0.5 * (beta + beta_old);
+        --it;
+        continue;
+      }
+      halvings = 0;
+      xtwx = xtwx.selfadjointView<Eigen::Lower>();
+      st.deviance = dev;
+      st.penalty = pen;
+      st.beta = beta;
+      st.xtwx = xtwx;
+      st.pirls_iterations = it + 1;
+      const bool conv = std::abs(pdev - pdev_old) < opt->pirls_tolerance * (std::abs(pdev) + 0.1);
+      rho_state next;
+      if (!solve(xtwx, xtwz, lambda, next)) {
+        st.ok = false;
+        return st;
+      }
+      st.a = next.a;
+      st.log_det_h = next.log_det_h;
+      if (conv) {
+        st.pirls_converged = true;
+        break;
+      }
+      pdev_old = pdev;
+      beta_old = beta;
+      beta = next.beta;
+    }
+    return st;
+  }
+
+  rho_state glm_eval(const Eigen::VectorXd& rho, const Eigen::VectorXd& start, int order) const {
+    rho_state st = pirls(rho, start);
+    if (!st.ok) return st;
+    const Eigen::VectorXd lambda = rho.array().exp().matrix();
+    st.saturated = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) st.saturated += saturated_loglik(fam, y[i], wt(i));
+    if (meth == gam::method::gcv) {
+      // UBRE (known scale 1): D/n - 1 + 2 gamma tr(F)/n
+      double tau = static_cast<double>(p);
+      for (Eigen::Index j = 0; j < m; ++j) {
+        const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+        const Eigen::Index f = first[static_cast<std::size_t>(j)];
+        tau -= lambda[j] * (st.a.block(f, f, s.rows(), s.cols()) * s).trace();
+      }
+      st.score = st.deviance / n - 1 + 2 * opt->gamma * tau / n;
+      return st;
+    }
+    st.score = 0.5 * st.deviance - st.saturated + 0.5 * st.penalty + 0.5 * st.log_det_h -
+               0.5 * log_det_s(rho) - 0.5 * mp * std::log(2 * std::numbers::pi);
+    if (order >= 1) {
+      Eigen::MatrixXd dbeta(p, m);
+      Eigen::VectorXd g(m);
+      for (Eigen::Index j = 0; j < m; ++j) {
+        const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+        const Eigen::Index f = first[static_cast<std::size_t>(j)];
+        dbeta.col(j) = -lambda[j] * (st.a.middleCols(f, s.cols()) * (s * st.beta.segment(f, s.rows())));
+        g[j] = 0.5 * lambda[j] * quad(st.beta, j) +
+               0.5 * lambda[j] * (st.a.block(f, f, s.rows(), s.cols()) * s).trace() -
+               0.5 * (*bases)[static_cast<std::size_t>(j)].penalty_rank;
+      }
+      // d log|H| through the weights: sum_i w_i' h_i (X dbeta_k)_i
+      Eigen::VectorXd extra = Eigen::VectorXd::Zero(m);
+      x->for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
+        const Eigen::VectorXd eta = xc * st.beta;
+        const Eigen::VectorXd lev = (xc * st.a).cwiseProduct(xc).rowwise().sum();
+        const Eigen::MatrixXd deta = xc * dbeta;
+        for (Eigen::Index i = 0; i < xc.rows(); ++i) {
+          const auto ii = static_cast<std::size_t>(i0 + i);
+          const double mu = linkinv(fam, eta[i] + of(ii));
+          double wi = 0, dwi = 0;
+          irls_weight(fam, mu, wi, dwi);
+          extra += (wt(ii) * dwi * lev[i]) * deta.row(i).transpose();
+        }
+      });
+      st.grad = g + 0.5 * extra;
+    }
+    return st;
+  }
+};
+
+}  // namespace detail
+
+/// Fits a GAM: y ~ 1 + covariates + sum of smooths, smoothing parameters by REML (default).
+/// @param y response (binomial: proportions in [0, 1] with `weights` trials, or 0/1)
+/// @param smooths one smooth_term per smooth (covariate values + options)
+/// @param covariates n x q parametric covariates (q may be 0); an intercept is added
+/// @throws vasostat::invalid_argument naming the argument for the bad inputs listed in
+///         docs/gam.md (sizes, NaN/Inf, k, constant covariate, weights, response range)
+/// Example:
+///   auto m = gam::fit(accel, {gam::smooth(times, {.k = 20})}, Eigen::MatrixXd(n, 0));
+[[nodiscard]] inline model fit(std::span<const double> y, std::span<const smooth_term> smooths,
+                               const Eigen::Ref<const Eigen::MatrixXd>& covariates,
+                               const fit_options& options = {}) {
+  const std::string where = "vasostat::gam::fit";
+  const auto n = static_cast<Eigen::Index>(y.size());
+  VASOSTAT_EXPECTS(n > 0, where + ": y is empty");
+  VASOSTAT_EXPECTS(covariates.rows() == n,
+                   where + ": covariates has " + std::to_string(covariates.rows()) +
+                       " rows but y has " + std::to_string(n) + " values");
+  for (double v : y) VASOSTAT_EXPECTS(std::isfinite(v), where + ": y contains NaN or Inf");
+  VASOSTAT_EXPECTS(covariates.allFinite(), where + ": covariates contains NaN or Inf");
+  VASOSTAT_EXPECTS(options.weights.empty() || options.weights.size() == y.size(),
+                   where + ": weights has " + std::to_string(options.weights.size()) +
+                       " values but y has " + std::to_string(n));
+  VASOSTAT_EXPECTS(options.offset.empty() || options.offset.size() == y.size(),
+                   where + ": offset has " + std::to_string(options.offset.size()) +
+                       " values but y has " + std::to_string(n));
+  {
+    double sw = 0;
+    for (double v : options.weights) {
+      VASOSTAT_EXPECTS(std::isfinite(v), where + ": weights contains NaN or Inf");
+      VASOSTAT_EXPECTS(v >= 0, where + ": weights contains a negative value");
+      sw += v;
+    }
+    VASOSTAT_EXPECTS(options.weights.empty() || sw > 0, where + ": weights are all zero");
+  }
+  for (double v : options.offset) VASOSTAT_EXPECTS(std::isfinite(v), where + ": offset contains NaN or Inf");
+  VASOSTAT_EXPECTS(std::isfinite(options.gamma) && options.gamma > 0, where + ": options.gamma must be positive");
+  switch (options.family) {
+    case gam::family::binomial:
+      for (double v : y) VASOSTAT_EXPECTS(v >= 0 && v <= 1, where + ": y must lie in [0, 1] for the binomial family");
+      break;
+    case gam::family::poisson:
+      for (double v : y) VASOSTAT_EXPECTS(v >= 0, where + ": y must be non-negative for the poisson family");
+      break;
+    case gam::family::gamma:
+      for (double v : y) VASOSTAT_EXPECTS(v > 0, where + ": y must be positive for the gamma family");
+      break;
+    case gam::family::gaussian:
+      break;
+  }
+  model out;
+  out.family = options.family;
+  out.method = options.method;
+  out.n = n;
+  out.n_parametric = 1 + covariates.cols();
+  Eigen::Index p = out.n_parametric;
+  for (std::size_t j = 0; j < smooths.size(); ++j) {
+    const std::string name = "smooths[" + std::to_string(j) + "]";
+    VASOSTAT_EXPECTS(smooths[j].x.size() == y.size(),
+                     where + ": " + name + ".x has " + std::to_string(smooths[j].x.size()) +
+                         " values but y has " + std::to_string(n));
+    for (double v : smooths[j].x) VASOSTAT_EXPECTS(std::isfinite(v), where + ": " + name + ".x contains NaN or Inf");
+    VASOSTAT_EXPECTS(std::isfinite(smooths[j].options.sp), where + ": " + name + ".options.sp is not finite");
+    out.smooths.push_back(make_ps_basis(smooths[j].x, smooths[j].options, where, name));
+    out.smooth_first.push_back(p);
+    p += out.smooths.back().columns();
+  }
+  VASOSTAT_EXPECTS(n >= p, where + ": fewer observations (" + std::to_string(n) +
+                               ") than coefficients (" + std::to_string(p) + ") in y");
+  const auto m = static_cast<Eigen::Index>(smooths.size());
+
+  detail::design des;
+  des.n = n;
+  des.p = p;
+  des.n_parametric = out.n_parametric;
+  des.covariates = &covariates;
+  for (const auto& s : smooths) des.xs.push_back(s.x);
+  des.bases = &out.smooths;
+  des.first = out.smooth_first;
+  des.chunk = std::max<std::ptrdiff_t>(64, options.chunk_rows);
+  des.prepare_cache(options.cache_entries);
+
+  detail::fitter ft;
+  ft.x = &des;
+  ft.y = y;
+  ft.w = options.weights;
+  ft.off = options.offset;
+  ft.fam = options.family;
+  ft.meth = options.method;
+  ft.opt = &options;
+  ft.bases = &out.smooths;
+  ft.first = out.smooth_first;
+  ft.p = p;
+  ft.m = m;
+  ft.n = static_cast<double>(n);
+  double mp = static_cast<double>(p);
+  for (const auto& b : out.smooths) mp -= b.penalty_rank;
+  ft.mp = mp;
+  const bool gaussian = options.family == gam::family::gaussian;
+  const bool scale_known = options.family == gam::family::binomial || options.family == gam::family::poisson;
+  out.scale_estimated = !scale_known;
+  if (options.family == gam::family::gamma)
+    out.warnings.push_back("gamma family: smoothing parameters use the Fisher-weight PIRLS fit with "
+                           "the scale profiled by Pearson; not matched to mgcv");
+
+  // starting coefficients for PIRLS: eta from a mustart as glm() does
+  Eigen::VectorXd beta0 = Eigen::VectorXd::Zero(p);
+  if (gaussian) {
+    ft.gaussian_accumulate();
+  } else {
+    double sw = 0, sy = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      sw += ft.wt(i);
+      sy += ft.wt(i) * y[i];
+    }
+    double mu0 = sy / sw;
+    if (options.family == gam::family::binomial) mu0 = std::clamp(mu0, 1e-4, 1 - 1e-4);
+    if (options.family != gam::family::binomial) mu0 = std::max(mu0, 1e-4);
+    beta0[0] = detail::link(options.family, mu0);
+  }
+
+  // which smoothing parameters are estimated
+  std::vector<Eigen::Index> free_idx;
+  Eigen::VectorXd rho(m);
+  Eigen::MatrixXd xtwx0;
+  if (gaussian) {
+    xtwx0 = ft.g_xtwx;
+  } else {
+    detail::rho_state st0 = ft.pirls(Eigen::VectorXd::Constant(m, std::log(1e3 * n)), beta0);
+    xtwx0 = st0.xtwx.size() ? st0.xtwx : Eigen::MatrixXd::Identity(p, p);
+    if (st0.beta.size() == p && st0.beta.allFinite()) beta0 = st0.beta;
+  }
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const double sp = smooths[static_cast<std::size_t>(j)].options.sp;
+    if (sp >= 0 || options.method == gam::method::fixed) {
+      VASOSTAT_EXPECTS(sp >= 0, where + ": smooths[" + std::to_string(j) +
+                                    "].options.sp must be set (>= 0) with method::fixed");
+      rho[j] = std::log(std::max(sp, 1e-300));
+    } else {
+      // initial lambda: penalty diagonal comparable to the X'WX diagonal (mgcv initial.sp idea)
+      const auto& s = out.smooths[static_cast<std::size_t>(j)].penalty;
+      const Eigen::Index f = out.smooth_first[static_cast<std::size_t>(j)];
+      double num = 0, den = 0;
+      for (Eigen::Index i = 0; i < s.rows(); ++i) {
+        if (s(i, i) > 1e-10 * s.diagonal().maxCoeff()) {
+          num += xtwx0(f + i, f + i);
+          den += s(i, i);
+        }
+      }
+      rho[j] = std::log(std::max(num / std::max(den, 1e-300), 1e-10));
+      free_idx.push_back(j);
+    }
+  }
+
+  const auto evaluate = [&](const Eigen::VectorXd& r, int order) {
+    if (gaussian) return ft.gaussian_eval(r, order);
+    return ft.glm_eval(r, beta0, order);
+  };
+  // gradient and Hessian restricted to the free coordinates; Hessian by central differences
+  // of the exact gradient where no exact Hessian is available
+  const auto full_eval = [&](const Eigen::VectorXd& r) {
+    const bool exact_hess = gaussian && options.method == gam::method::reml;
+    detail::rho_state st = evaluate(r, exact_hess ? 2 : 1);
+    if (!st.ok) return st;
+    if (!gaussian && options.method == gam::method::gcv) {
+      // UBRE for known-scale GLMs: gradient by central differences of the score
+      st.grad.resize(m);
+      for (Eigen::Index k = 0; k < m; ++k) {
+        const double h = 1e-5;
+        Eigen::VectorXd rp = r, rm = r;
+        rp[k] += h;
+        rm[k] -= h;
+        st.grad[k] = (evaluate(rp, 0).score - evaluate(rm, 0).score) / (2 * h);
+      }
+    }
+    if (!exact_hess) {
+      st.hess.resize(m, m);
+      for (Eigen::Index k = 0; k < m; ++k) {
+        const double h = 1e-4;
+        Eigen::VectorXd rp = r, rm = r;
+        rp[k] += h;
+        rm[k] -= h;
+        detail::rho_state sp = evaluate(rp, 1), sm = evaluate(rm, 1);
+        if (!gaussian && options.method == gam::method::gcv) {
+          for (Eigen::Index l = 0; l < m; ++l) {
+            Eigen::VectorXd a = rp, b = rp, c = rm, d = rm;
+            a[l] += h; b[l] -= h; c[l] += h; d[l] -= h;
+            sp.grad.resize(m); sm.grad.resize(m);
+            sp.grad[l] = (evaluate(a, 0).score - evaluate(b, 0).score) / (2 * h);
+            sm.grad[l] = (evaluate(c, 0).score - evaluate(d, 0).score) / (2 * h);
+          }
+        }
+        st.hess.col(k) = (sp.grad - sm.grad) / (2 * h);
+      }
+      st.hess = 0.5 * (st.hess + st.hess.transpose()).eval();
+    }
+    return st;
+  };
+
+  const Eigen::VectorXd rho_init = rho;
+  const double rho_span = 30;
+  bool converged = free_idx.empty();
+  int iterations = 0;
+  detail::rho_state cur = full_eval(rho);
+  VASOSTAT_EXPECTS(cur.ok || !free_idx.empty(),
+                   where + ": covariates give a singular design (penalized X'WX not positive definite)");
+  if (!cur.ok) {
+    out.warnings.push_back("penalized normal equations are singular at the starting values");
+  }
+  const auto nf = static_cast<Eigen::Index>(free_idx.size());
+  int fs_steps = 0;
+  for (; !free_idx.empty() && cur.ok && iterations < options.max_iterations; ++iterations) {
+    Eigen::VectorXd g(nf);
+    Eigen::MatrixXd h(nf, nf);
+    for (Eigen::Index a = 0; a < nf; ++a) {
+      g[a] = cur.grad[free_idx[static_cast<std::size_t>(a)]];
+      for (Eigen::Index b = 0; b < nf; ++b)
+        h(a, b) = cur.hess(free_idx[static_cast<std::size_t>(a)], free_idx[static_cast<std::size_t>(b)]);
+    }
+    if (g.cwiseAbs().maxCoeff() <= options.tolerance * (1 + std::abs(cur.score))) {
+      converged = true;
+      break;
+    }
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(h);
+    Eigen::VectorXd ev = es.eigenvalues().cwiseAbs();
+    const double evmax = std::max(ev.maxCoeff(), 1e-300);
+    for (Eigen::Index a = 0; a < nf; ++a) ev[a] = std::max(ev[a], evmax * 1e-7);
+    Eigen::VectorXd step = -(es.eigenvectors() * (es.eigenvectors().transpose() * g).cwiseQuotient(ev));
+    const double cap = step.cwiseAbs().maxCoeff();
+    if (cap > 5) step *= 5 / cap;
+    bool improved = false;
+    for (int half = 0; half < 30; ++half) {
+      Eigen::VectorXd trial = rho;
+      for (Eigen::Index a = 0; a < nf; ++a) {
+        const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
+        trial[j] = std::clamp(trial[j] + step[a], rho_init[j] - rho_span, rho_init[j] + rho_span);
+      }
+      detail::rho_state cand = evaluate(trial, 0);
+      if (cand.ok && cand.score <= cur.score + 1e-13 * std::abs(cur.score)) {
+        const bool same = (trial - rho).cwiseAbs().maxCoeff() < 1e-12;
+        rho = trial;
+        cur = full_eval(rho);
+        improved = !same;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!improved) {
+      // Newton stalled: Fellner-Schall steps (Wood & Fasiolo 2017) on the free coordinates
+      if (fs_steps++ > 20) break;
+      Eigen::VectorXd trial = rho;
+      const Eigen::VectorXd lambda = rho.array().exp().matrix();
+      const double phi = gaussian ? (cur.deviance + cur.penalty) / std::max(ft.n - ft.mp, 1.0) : 1.0;
+      for (Eigen::Index a = 0; a < nf; ++a) {
+        const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
+        const auto& b = out.smooths[static_cast<std::size_t>(j)];
+        const Eigen::Index f = out.smooth_first[static_cast<std::size_t>(j)];
+        const double tr = (cur.a.block(f, f, b.penalty.rows(), b.penalty.cols()) * b.penalty).trace();
+        const double q = ft.quad(cur.beta, j);
+        const double num = b.penalty_rank / lambda[j] - tr;
+        if (q > 0 && num > 0)
+          trial[j] = std::clamp(std::log(phi * num / q), rho_init[j] - rho_span, rho_init[j] + rho_span);
+      }
+      detail::rho_state cand = full_eval(trial);
+      if (!cand.ok) break;
+      if ((trial - rho).cwiseAbs().maxCoeff() < 1e-10) {
+        converged = true;
+        break;
+      }
+      rho = trial;
+      cur = cand;
+    }
+  }
+  if (!converged && !free_idx.empty())
+    out.warnings.push_back("smoothing-parameter optimisation did not converge in " +
+                           std::to_string(iterations) + " iterations");
+  if (!cur.ok) {
+    out.warnings.push_back("penalized normal equations are singular");
+    out.converged = false;
+    return out;
+  }
+  if (!cur.pirls_converged) out.warnings.push_back("penalized IRLS did not converge");
+  out.converged = converged && cur.pirls_converged;
+  out.iterations = iterations;
+  out.smoothing_parameters = rho.array().exp().matrix();
+  out.score = cur.score;
+
+  // ---- final quantities
+  Eigen::VectorXd beta = cur.beta;
+  if (gaussian) beta[0] += ft.shift;
+  out.coefficients = beta;
+  const Eigen::MatrixXd f_mat = cur.a * cur.xtwx;
+  out.edf_per_coefficient = f_mat.diagonal();
+  out.edf_total = f_mat.trace();
+  out.residual_df = static_cast<double>(n) - out.edf_total;
+  // fitted values and residual summaries
+  out.linear_predictor.resize(n);
+  out.fitted.resize(n);
+  double dev = 0, sw = 0, swy = 0;
+  des.for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
+    out.linear_predictor.segment(i0, xc.rows()).noalias() = xc * beta;
+  });
+  double pearson = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto ii = static_cast<std::size_t>(i);
+    out.linear_predictor[i] += ft.of(ii);
+    const double mu = detail::linkinv(options.family, out.linear_predictor[i]);
+    out.fitted[i] = mu;
+    dev += detail::deviance_residual(options.family, y[ii], mu, ft.wt(ii));
+    pearson += ft.wt(ii) * (y[ii] - mu) * (y[ii] - mu) / detail::variance(options.family, mu);
+    sw += ft.wt(ii);
+    swy += ft.wt(ii) * y[ii];
+  }
+  out.deviance = dev;
+  if (gaussian) {
+    out.scale = options.method == gam::method::gcv ? dev / out.residual_df
+                                                    : (cur.deviance + cur.penalty) / (ft.n - ft.mp);
+  } else if (scale_known) {
+    out.scale = 1;
+  } else {
+    out.scale = pearson / out.residual_df;
+  }
+  out.vp = cur.a * out.scale;
+  out.ve = f_mat * cur.a * out.scale;
+  out.ve = 0.5 * (out.ve + out.ve.transpose()).eval();
+  // null deviance: intercept (+ offset) only
+  {
+    double mu0 = swy / sw;
+    if (!options.offset.empty()) {
+      double b0 = detail::link(options.family, std::clamp(mu0, 1e-8, options.family == gam::family::binomial ? 1 - 1e-8 : 1e300));
+      for (int it = 0; it < 50; ++it) {
+        double score_b = 0, info = 0;
+        for (Eigen::Index i = 0; i < n; ++i) {
+          const auto ii = static_cast<std::size_t>(i);
+          const double e = b0 + ft.of(ii);
+          const double mu = detail::linkinv(options.family, e);
+          const double me = detail::mu_eta(options.family, e, mu);
+          const double v = detail::variance(options.family, mu);
+          score_b += ft.wt(ii) * (y[ii] - mu) * me / v;
+          info += ft.wt(ii) * me * me / v;
+        }
+        const double d = score_b / info;
+        b0 += d;
+        if (std::abs(d) < 1e-12 * (1 + std::abs(b0))) break;
+      }
+      double nd = 0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const auto ii = static_cast<std::size_t>(i);
+        nd += detail::deviance_residual(options.family, y[ii], detail::linkinv(options.family, b0 + ft.of(ii)), ft.wt(ii));
+      }
+      out.null_deviance = nd;
+    } else {
+      double nd = 0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const auto ii = static_cast<std::size_t>(i);
+        nd += detail::deviance_residual(options.family, y[ii], mu0, ft.wt(ii));
+      }
+      out.null_deviance = nd;
+    }
+  }
+  out.deviance_explained = out.null_deviance > 0 ? (out.null_deviance - dev) / out.null_deviance : 0.0;
+  {
+    // adjusted R^2 as summary.gam: 1 - var(sqrt(w)(y - mu)) (n-1) / (var(sqrt(w)(y - ybar)) rdf)
+    const double ybar = swy / sw;
+    double s1 = 0, s1q = 0, s2 = 0, s2q = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const auto ii = static_cast<std::size_t>(i);
+      const double sq = std::sqrt(ft.wt(ii));
+      const double r1 = sq * (y[ii] - out.fitted[i]), r2 = sq * (y[ii] - ybar);
+      s1 += r1;
+      s1q += r1 * r1;
+      s2 += r2;
+      s2q += r2 * r2;
+    }
+    const double dn = static_cast<double>(n);
+    const double v1 = (s1q - s1 * s1 / dn) / (dn - 1), v2 = (s2q - s2 * s2 / dn) / (dn - 1);
+    out.r_squared_adjusted = 1 - v1 * (dn - 1) / (v2 * out.residual_df);
+  }
+  // parametric table
+  for (Eigen::Index j = 0; j < out.n_parametric; ++j) {
+    coefficient_test t;
+    t.estimate = beta[j];
+    t.std_error = std::sqrt(out.vp(j, j));
+    t.statistic = t.estimate / t.std_error;
+    t.p_value = out.scale_estimated ? stats::t_two_sided_p(t.statistic, out.residual_df)
+                                    : stats::normal_two_sided_p(t.statistic);
+    out.parametric.push_back(t);
+  }
+  // smooth tests (Wood 2013a) with R_J from X_J'WX_J
+  const Eigen::MatrixXd f2 = 2 * f_mat - f_mat * f_mat;
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const Eigen::Index f = out.smooth_first[static_cast<std::size_t>(j)];
+    const Eigen::Index kj = out.smooths[static_cast<std::size_t>(j)].columns();
+    smooth_test t;
+    t.edf = out.edf_per_coefficient.segment(f, kj).sum();
+    const double edf1 = f2.diagonal().segment(f, kj).sum();
+    Eigen::LLT<Eigen::MatrixXd> llt(cur.xtwx.block(f, f, kj, kj));
+    const Eigen::MatrixXd r = llt.matrixU();
+    const auto res = detail::wood_test(r, beta.segment(f, kj), out.vp.block(f, f, kj, kj),
+                                       std::min(edf1, static_cast<double>(kj)),
+                                       out.scale_estimated ? out.residual_df : -1.0);
+    t.ref_df = res.rank;
+    t.statistic = out.scale_estimated ? res.statistic / res.rank : res.statistic;
+    t.p_value = res.p_value;
+    out.smooth_tests.push_back(t);
+  }
+  return out;
+}
+
+/// Overload for a model without parametric covariates.
+[[nodiscard]] inline model fit(std::span<const double> y, std::span<const smooth_term> smooths,
+                               const fit_options& options = {}) {
+  const Eigen::MatrixXd none(static_cast<Eigen::Index>(y.size()), 0);
+  return fit(y, smooths, none, options);
+}
+
+}  // namespace vasostat::inline v0::gam
