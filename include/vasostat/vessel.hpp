@@ -2,4 +2,9 @@
 // vasostat::vessel — image kernels and microcirculation metrics (xsimd only, no Eigen):
 // include this one header for the whole image pipeline.
 
+#include <vasostat/vessel/clip.hpp>
+#include <vasostat/vessel/vesselness.hpp>
+#include <vasostat/vessel/segment.hpp>
 #include <vasostat/vessel/graph.hpp>
+#include <vasostat/vessel/skeletonize.hpp>
+#include <vasostat/vessel/distance_transform.hpp>
