@@ -2,4 +2,5 @@
 // vasostat::threshold — breakpoints, threshold effects and cut-points.
 
 #include <vasostat/threshold/breakpoint_tests.hpp>
+#include <vasostat/threshold/maxstat.hpp>
 #include <vasostat/threshold/segmented.hpp>
