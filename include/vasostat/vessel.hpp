@@ -5,6 +5,7 @@
 #include <vasostat/vessel/clip.hpp>
 #include <vasostat/vessel/vesselness.hpp>
 #include <vasostat/vessel/segment.hpp>
+#include <vasostat/vessel/stabilize.hpp>
 #include <vasostat/vessel/graph.hpp>
 #include <vasostat/vessel/skeletonize.hpp>
 #include <vasostat/vessel/distance_transform.hpp>

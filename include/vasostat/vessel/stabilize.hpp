@@ -1,0 +1,281 @@
+#pragma once
+// vessel::stabilize: per-frame translation of a clip against a reference frame, in two steps:
+// (1) phase correlation (Kuglin & Hines 1975) of a central window, 2x2-box downsampled and Hann
+// windowed — global, needs no features and survives a large jitter; (2) Lucas–Kanade
+// translation refinement (Lucas & Kanade 1981; Gauss–Newton on the zero-mean, unit-variance
+// window with bilinear resampling), which gives the sub-pixel accuracy phase-correlation peak
+// interpolation lacks. Offsets are applied lazily by the consumers (mean_image,
+// space_time_diagram) or by resample_frame. Cost per frame: O(N^2 log N) for an N x N window.
+
+#include <vasostat/core/error.hpp>
+#include <vasostat/core/image.hpp>
+#include <vasostat/core/image_view.hpp>
+#include <vasostat/vessel/clip.hpp>
+#include <vasostat/vessel/detail/stabilize_fft.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstddef>
+#include <numbers>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vasostat::inline v0::vessel {
+
+/// How far the view moved between the reference and a frame: frame(x, y) ≈ reference(x + dx,
+/// y + dy), so the aligned frame is frame(x - dx, y - dy).
+struct translation {
+  double dx = 0;
+  double dy = 0;
+};
+
+struct stabilize_options {
+  std::ptrdiff_t reference_frame = 0;  ///< index of the frame the others are aligned to
+  std::ptrdiff_t window_px = 256;      ///< side of the central window used (clamped to the frame)
+  int refine_iterations = 10;          ///< Lucas–Kanade iterations (0 = phase correlation only)
+};
+
+struct stabilize_result {
+  std::vector<translation> offsets;  ///< one per frame; the reference frame's is (0, 0)
+  std::vector<double> peak;          ///< phase-correlation peak height per frame (0..1)
+  double max_displacement_px = 0;    ///< largest |offset| over the clip
+  double max_fraction_of_fov = 0;    ///< largest max(|dx|/width, |dy|/height): MIQS stability
+};
+
+namespace detail {
+
+/// Bilinear sample with the coordinates clamped to the frame.
+template <class T>
+[[nodiscard]] inline float bilinear(const image_view<const T>& f, double x, double y) noexcept {
+  x = std::clamp(x, 0.0, static_cast<double>(f.width - 1));
+  y = std::clamp(y, 0.0, static_cast<double>(f.height - 1));
+  const auto x0 = static_cast<std::ptrdiff_t>(x), y0 = static_cast<std::ptrdiff_t>(y);
+  const std::ptrdiff_t x1 = std::min(x0 + 1, f.width - 1), y1 = std::min(y0 + 1, f.height - 1);
+  const double fx = x - static_cast<double>(x0), fy = y - static_cast<double>(y0);
+  const double a = static_cast<double>(f(x0, y0)), b = static_cast<double>(f(x1, y0));
+  const double c = static_cast<double>(f(x0, y1)), d = static_cast<double>(f(x1, y1));
+  return static_cast<float>((a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy);
+}
+
+inline std::ptrdiff_t floor_pow2(std::ptrdiff_t n) noexcept {
+  std::ptrdiff_t p = 1;
+  while (p * 2 <= n) {
+    p *= 2;
+  }
+  return p;
+}
+
+/// The zero-mean, unit-variance, downsampled (2x2 box) and Hann-windowed spectrum of the
+/// central window of a frame.
+template <class T>
+void window_spectrum(const image_view<const T>& f, std::ptrdiff_t x0, std::ptrdiff_t y0,
+                     std::ptrdiff_t n, std::vector<std::complex<double>>& out) {
+  out.assign(static_cast<std::size_t>(n * n), {});
+  double sum = 0;
+  for (std::ptrdiff_t y = 0; y < n; ++y) {
+    for (std::ptrdiff_t x = 0; x < n; ++x) {
+      const double v = (static_cast<double>(f(x0 + 2 * x, y0 + 2 * y)) +
+                        static_cast<double>(f(x0 + 2 * x + 1, y0 + 2 * y)) +
+                        static_cast<double>(f(x0 + 2 * x, y0 + 2 * y + 1)) +
+                        static_cast<double>(f(x0 + 2 * x + 1, y0 + 2 * y + 1))) * 0.25;
+      out[static_cast<std::size_t>(y * n + x)] = v;
+      sum += v;
+    }
+  }
+  const double mean = sum / static_cast<double>(n * n);
+  for (std::ptrdiff_t y = 0; y < n; ++y) {
+    const double wy = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * (y + 0.5) / static_cast<double>(n));
+    for (std::ptrdiff_t x = 0; x < n; ++x) {
+      const double wx = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * (x + 0.5) / static_cast<double>(n));
+      auto& v = out[static_cast<std::size_t>(y * n + x)];
+      v = (v.real() - mean) * wx * wy;
+    }
+  }
+  fft_2d(out, n, false);
+}
+
+}  // namespace detail
+
+/// Per-frame translation of `c` relative to options.reference_frame.
+/// Throws vasostat::invalid_argument for an empty clip, frames of different sizes, NaN pixels,
+/// a bad calibration, a reference frame outside the clip, window_px < 16 or a frame smaller
+/// than 16 x 16.
+template <grey_pixel T>
+[[nodiscard]] stabilize_result stabilize(const clip<T>& c, const stabilize_options& o = {}) {
+  const char* where = "vasostat::vessel::stabilize";
+  detail::check_clip(c, where);
+  const auto nf = static_cast<std::ptrdiff_t>(c.frames.size());
+  VASOSTAT_EXPECTS(o.reference_frame >= 0 && o.reference_frame < nf,
+                   std::string(where) + ": reference_frame (" + std::to_string(o.reference_frame) +
+                       ") is outside the clip (" + std::to_string(nf) + " frames)");
+  VASOSTAT_EXPECTS(o.window_px >= 16, std::string(where) + ": window_px must be >= 16");
+  VASOSTAT_EXPECTS(o.refine_iterations >= 0, std::string(where) + ": refine_iterations must be >= 0");
+  const auto& ref = c.frames[static_cast<std::size_t>(o.reference_frame)];
+  const std::ptrdiff_t w = ref.width, h = ref.height;
+  VASOSTAT_EXPECTS(w >= 16 && h >= 16, std::string(where) + ": clip frames are smaller than 16 x 16");
+  const std::ptrdiff_t side = std::min({o.window_px, w, h});
+  const std::ptrdiff_t n = detail::floor_pow2(side / 2);  // downsampled FFT size
+  const std::ptrdiff_t full = 2 * n;
+  const std::ptrdiff_t x0 = (w - full) / 2, y0 = (h - full) / 2;
+
+  stabilize_result res;
+  res.offsets.assign(static_cast<std::size_t>(nf), {});
+  res.peak.assign(static_cast<std::size_t>(nf), 1.0);
+  std::vector<std::complex<double>> fref, fcur;
+  detail::window_spectrum(ref, x0, y0, n, fref);
+
+  // Reference window for Lucas–Kanade: zero-mean unit-variance values and central gradients,
+  // on the window shrunk by a margin so that shifted samples stay inside the frame mostly.
+  const std::ptrdiff_t m = std::max<std::ptrdiff_t>(2, full / 16);
+  const std::ptrdiff_t lx0 = x0 + m, ly0 = y0 + m, ln = full - 2 * m;
+  std::vector<double> rv(static_cast<std::size_t>(ln * ln)), gx(rv.size()), gy(rv.size()),
+      cur(rv.size());
+  {
+    double s = 0, s2 = 0;
+    for (std::ptrdiff_t y = 0; y < ln; ++y) {
+      for (std::ptrdiff_t x = 0; x < ln; ++x) {
+        const double v = static_cast<double>(ref(lx0 + x, ly0 + y));
+        rv[static_cast<std::size_t>(y * ln + x)] = v;
+        s += v;
+        s2 += v * v;
+      }
+    }
+    const double cnt = static_cast<double>(ln * ln);
+    const double mean = s / cnt, sd = std::sqrt(std::max(s2 / cnt - mean * mean, 0.0));
+    const double inv = sd > 0 ? 1 / sd : 0;
+    for (auto& v : rv) {
+      v = (v - mean) * inv;
+    }
+    for (std::ptrdiff_t y = 0; y < ln; ++y) {
+      for (std::ptrdiff_t x = 0; x < ln; ++x) {
+        const auto i = static_cast<std::size_t>(y * ln + x);
+        const std::ptrdiff_t xm = std::max<std::ptrdiff_t>(x - 1, 0), xp = std::min(x + 1, ln - 1);
+        const std::ptrdiff_t ym = std::max<std::ptrdiff_t>(y - 1, 0), yp = std::min(y + 1, ln - 1);
+        gx[i] = (rv[static_cast<std::size_t>(y * ln + xp)] - rv[static_cast<std::size_t>(y * ln + xm)]) /
+                static_cast<double>(xp - xm);
+        gy[i] = (rv[static_cast<std::size_t>(yp * ln + x)] - rv[static_cast<std::size_t>(ym * ln + x)]) /
+                static_cast<double>(yp - ym);
+      }
+    }
+  }
+
+  for (std::ptrdiff_t t = 0; t < nf; ++t) {
+    if (t == o.reference_frame) {
+      continue;
+    }
+    const auto& f = c.frames[static_cast<std::size_t>(t)];
+    // (1) phase correlation
+    detail::window_spectrum(f, x0, y0, n, fcur);
+    for (std::size_t i = 0; i < fcur.size(); ++i) {
+      const auto p = fcur[i] * std::conj(fref[i]);
+      const double a = std::abs(p);
+      fcur[i] = a > 1e-300 ? p / a : std::complex<double>{};
+    }
+    detail::fft_2d(fcur, n, true);
+    std::ptrdiff_t bx = 0, by = 0;
+    double best = -1;
+    for (std::ptrdiff_t y = 0; y < n; ++y) {
+      for (std::ptrdiff_t x = 0; x < n; ++x) {
+        const double v = fcur[static_cast<std::size_t>(y * n + x)].real();
+        if (v > best) {
+          best = v;
+          bx = x;
+          by = y;
+        }
+      }
+    }
+    auto at = [&](std::ptrdiff_t x, std::ptrdiff_t y) {
+      return fcur[static_cast<std::size_t>(((y + n) % n) * n + (x + n) % n)].real();
+    };
+    auto parabola = [](double l, double c0, double r) {
+      const double den = l - 2 * c0 + r;
+      return den < 0 ? std::clamp(0.5 * (l - r) / den, -0.5, 0.5) : 0.0;
+    };
+    double dx = static_cast<double>(bx > n / 2 ? bx - n : bx) +
+                parabola(at(bx - 1, by), best, at(bx + 1, by));
+    double dy = static_cast<double>(by > n / 2 ? by - n : by) +
+                parabola(at(bx, by - 1), best, at(bx, by + 1));
+    // the peak sits at the content's displacement s, frame(x) = ref(x - s), so d = -s
+    dx *= -2;
+    dy *= -2;
+    res.peak[static_cast<std::size_t>(t)] = best / static_cast<double>(n * n);
+    // (2) Lucas–Kanade refinement: minimise sum (norm(frame(x - d)) - norm(ref(x)))^2
+    for (int it = 0; it < o.refine_iterations; ++it) {
+      double s = 0, s2 = 0, cnt = 0;
+      for (std::ptrdiff_t y = 0; y < ln; ++y) {
+        for (std::ptrdiff_t x = 0; x < ln; ++x) {
+          const double v = detail::bilinear(f, static_cast<double>(lx0 + x) - dx,
+                                            static_cast<double>(ly0 + y) - dy);
+          cur[static_cast<std::size_t>(y * ln + x)] = v;
+          s += v;
+          s2 += v * v;
+          cnt += 1;
+        }
+      }
+      const double mean = s / cnt, sd = std::sqrt(std::max(s2 / cnt - mean * mean, 0.0));
+      if (!(sd > 0)) {
+        break;
+      }
+      double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+      for (std::ptrdiff_t y = 0; y < ln; ++y) {
+        const double sy = static_cast<double>(ly0 + y) - dy;
+        for (std::ptrdiff_t x = 0; x < ln; ++x) {
+          const double sx = static_cast<double>(lx0 + x) - dx;
+          if (sx < 0 || sy < 0 || sx > static_cast<double>(w - 1) || sy > static_cast<double>(h - 1)) {
+            continue;  // sample clamped at the frame border: no information
+          }
+          const auto i = static_cast<std::size_t>(y * ln + x);
+          const double e = (cur[i] - mean) / sd - rv[i];
+          a11 += gx[i] * gx[i];
+          a12 += gx[i] * gy[i];
+          a22 += gy[i] * gy[i];
+          b1 += gx[i] * e;
+          b2 += gy[i] * e;
+        }
+      }
+      const double det = a11 * a22 - a12 * a12;
+      if (!(det > 1e-12 * (a11 + a22) * (a11 + a22)) || !(det > 0)) {
+        break;
+      }
+      // frame(x - d - delta) ≈ frame(x - d) - grad . delta, and grad ≈ the reference's gradient
+      const double ddx = (a22 * b1 - a12 * b2) / det, ddy = (a11 * b2 - a12 * b1) / det;
+      dx += std::clamp(ddx, -2.0, 2.0);
+      dy += std::clamp(ddy, -2.0, 2.0);
+      if (std::abs(ddx) < 1e-3 && std::abs(ddy) < 1e-3) {
+        break;
+      }
+    }
+    res.offsets[static_cast<std::size_t>(t)] = {dx, dy};
+  }
+  for (const auto& d : res.offsets) {
+    res.max_displacement_px = std::max(res.max_displacement_px, std::hypot(d.dx, d.dy));
+    res.max_fraction_of_fov =
+        std::max({res.max_fraction_of_fov, std::abs(d.dx) / static_cast<double>(w),
+                  std::abs(d.dy) / static_cast<double>(h)});
+  }
+  return res;
+}
+
+/// Resamples `frame` so that out(x, y) = frame(x - offset.dx, y - offset.dy) (bilinear, border
+/// clamped): the frame aligned to the reference.
+template <grey_pixel T>
+void resample_frame(const image_view<const T>& frame, const translation& offset,
+                    const image_view<float>& out) {
+  const char* where = "vasostat::vessel::resample_frame";
+  vasostat::detail::check_image_view(frame, where, "frame");
+  vasostat::detail::check_image_view(out, where, "out");
+  VASOSTAT_EXPECTS(out.width == frame.width && out.height == frame.height && !frame.empty(),
+                   std::string(where) + ": out differs in size from frame (or frame is empty)");
+  VASOSTAT_EXPECTS(std::isfinite(offset.dx) && std::isfinite(offset.dy),
+                   std::string(where) + ": offset is not finite");
+  for (std::ptrdiff_t y = 0; y < frame.height; ++y) {
+    for (std::ptrdiff_t x = 0; x < frame.width; ++x) {
+      out(x, y) = detail::bilinear(frame, static_cast<double>(x) - offset.dx,
+                                   static_cast<double>(y) - offset.dy);
+    }
+  }
+}
+
+}  // namespace vasostat::inline v0::vessel
