@@ -5,3 +5,5 @@
 #include <vasostat/survival/common.hpp>
 #include <vasostat/survival/kaplan_meier.hpp>
 #include <vasostat/survival/logrank.hpp>
+#include <vasostat/survival/concordance.hpp>
+#include <vasostat/survival/cox.hpp>

@@ -1,0 +1,537 @@
+#pragma once
+// The Cox partial-likelihood engine behind survival::cox and its post-fit functions: one sort
+// per stratum, then per Newton step O(n p) sweeps plus one weighted cross-product X'diag(v)X.
+//
+// Notation (Therneau & Grambsch 2000, ch. 3): event block j = the tied deaths at one time in
+// one stratum; S0_j, S1_j = sums of r_i = w_i exp(eta_i) and r_i x_i over the risk set; D0_j,
+// D1_j the same over the deaths; Efron sub-step r = 0..d-1 uses s0_r = S0 - (r/d) D0 with the
+// mean death weight wbar = wd/d (survival's weighted convention). Everything a subject needs is
+// a sum over the blocks in (entry_i, stop_i], kept as suffix sums over blocks, so the score,
+// the information, residuals and the baseline hazard all cost O(n p) after the sweep:
+//   U = X'(w delta - v),  v_i = r_i (A_i - delta_i b_j(i)),
+//   I = X'diag(v)X - sum_j [alpha_j S1 S1' - beta_j (S1 D1' + D1 S1') + gamma_j D1 D1'],
+// with a_j = sum_r wbar/s0_r, b_j = sum_r wbar c_r/s0_r, alpha/beta/gamma = sum_r wbar c_r^{0,1,2}/s0_r^2.
+// Exact (discrete) ties replace blocks with d >= 2 by the Gail-Lubin-Rubinstein (1981) recursion.
+
+#include <vasostat/survival/common.hpp>
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace vasostat::inline v0::survival {
+
+/// How tied event times enter the partial likelihood (R coxph's `ties`).
+enum class ties : std::uint8_t { efron, breslow, exact };
+
+namespace detail {
+
+using index = Eigen::Index;
+
+struct cox_block {
+  index stratum = 0;
+  double time = 0;
+  index begin = 0, end = 0;   ///< positions (stop order) of everyone with stop == time
+  index rem_end = 0;          ///< entry_order[0, rem_end) of this stratum have entry >= time
+  index death_begin = 0, death_end = 0;  ///< into cox_setup::death_pos
+};
+
+/// Everything that depends only on the data, computed once.
+struct cox_setup {
+  index n = 0, p = 0;
+  bool counting = false;
+  ties method = ties::efron;
+  std::vector<index> orig;                 ///< position -> original row
+  std::vector<index> stratum_begin;        ///< positions, size n_strata + 1
+  std::vector<index> stratum_block_begin;  ///< blocks, size n_strata + 1
+  Eigen::MatrixXd x;                       ///< sorted, centred, scaled covariates
+  Eigen::VectorXd center, scale;           ///< x_sorted = (X - center) * scale
+  Eigen::VectorXd wt, status, offset, stop, entry;  ///< sorted
+  std::vector<index> entry_order;          ///< positions sorted by entry descending within stratum
+  std::vector<cox_block> blocks;           ///< stratum ascending, time descending
+  std::vector<index> death_pos;
+  std::vector<index> blk_stop, blk_entry;  ///< per position: first block with time <= stop / <= entry (or the stratum's block end)
+  std::vector<index> own_block;            ///< per position: its block if it is a death, else -1
+  std::vector<index> stratum_of;           ///< per position
+  double n_events = 0;
+};
+
+inline cox_setup make_cox_setup(std::span<const double> time, std::span<const double> status,
+                                const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                std::span<const double> entry, std::span<const int> strata,
+                                std::span<const double> weights, std::span<const double> offset,
+                                ties method) {
+  cox_setup s;
+  s.n = static_cast<index>(time.size());
+  s.p = X.cols();
+  s.counting = !entry.empty();
+  s.method = method;
+  const auto n = static_cast<std::size_t>(s.n);
+  auto codes = encode_labels(strata, n);
+  const std::size_t ns = codes.labels.size();
+  // stop descending within stratum: ascending radix order reversed, then stable by stratum
+  auto asc = order_ascending(time);
+  std::vector<std::size_t> desc(asc.rbegin(), asc.rend());
+  // deaths before censorings at equal times is irrelevant (blocks take all), keep stable
+  auto ord = stable_by_code(desc, codes.code, ns);
+  s.orig.resize(n);
+  for (std::size_t k = 0; k < n; ++k) s.orig[k] = static_cast<index>(ord[k]);
+  s.stratum_begin.assign(ns + 1, 0);
+  for (int c : codes.code) ++s.stratum_begin[static_cast<std::size_t>(c) + 1];
+  for (std::size_t g = 0; g < ns; ++g) s.stratum_begin[g + 1] += s.stratum_begin[g];
+  s.stratum_of.resize(n);
+  for (std::size_t g = 0; g < ns; ++g)
+    for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k) s.stratum_of[static_cast<std::size_t>(k)] = static_cast<index>(g);
+
+  s.wt.resize(s.n);
+  s.status.resize(s.n);
+  s.offset.resize(s.n);
+  s.stop.resize(s.n);
+  s.entry.resize(s.n);
+  for (index k = 0; k < s.n; ++k) {
+    auto i = static_cast<std::size_t>(s.orig[static_cast<std::size_t>(k)]);
+    s.wt[k] = weights.empty() ? 1.0 : weights[i];
+    s.status[k] = status[i];
+    s.offset[k] = offset.empty() ? 0.0 : offset[i];
+    s.stop[k] = time[i];
+    s.entry[k] = entry.empty() ? -inf : entry[i];
+  }
+  // weighted centring (R: means of columns not all in {-1, 0, 1}) and scaling by the mean
+  // absolute deviation (keeps the Cholesky tolerance scale-free, as coxph does)
+  s.center = Eigen::VectorXd::Zero(s.p);
+  s.scale = Eigen::VectorXd::Ones(s.p);
+  const double wsum = s.wt.sum();
+  s.x.resize(s.n, s.p);
+  for (index c = 0; c < s.p; ++c) {
+    bool zero_one = true;
+    double m = 0;
+    for (index k = 0; k < s.n; ++k) {
+      double v = X(s.orig[static_cast<std::size_t>(k)], c);
+      s.x(k, c) = v;
+      zero_one = zero_one && (v == 0 || v == 1 || v == -1);
+      m += s.wt[k] * v;
+    }
+    m = wsum > 0 ? m / wsum : 0;
+    if (!zero_one) s.center[c] = m;
+    double mad = 0;
+    for (index k = 0; k < s.n; ++k) mad += s.wt[k] * std::abs(s.x(k, c) - s.center[c]);
+    mad = wsum > 0 ? mad / wsum : 0;
+    if (mad > 0 && std::isfinite(mad)) s.scale[c] = 1 / mad;
+    s.x.col(c) = (s.x.col(c).array() - s.center[c]) * s.scale[c];
+  }
+  // entry order: positions by entry descending within stratum
+  if (s.counting) {
+    std::vector<double> ent(n);
+    for (std::size_t k = 0; k < n; ++k) ent[k] = s.entry[static_cast<index>(k)];
+    auto easc = order_ascending(ent);
+    std::vector<std::size_t> edesc(easc.rbegin(), easc.rend());
+    std::vector<int> scode(n);
+    for (std::size_t k = 0; k < n; ++k) scode[k] = static_cast<int>(s.stratum_of[k]);
+    auto eo = stable_by_code(edesc, scode, ns);
+    s.entry_order.assign(eo.begin(), eo.end());
+  }
+  // blocks
+  s.blk_stop.assign(n, 0);
+  s.blk_entry.assign(n, 0);
+  s.own_block.assign(n, -1);
+  s.stratum_block_begin.assign(ns + 1, 0);
+  for (std::size_t g = 0; g < ns; ++g) {
+    s.stratum_block_begin[g] = static_cast<index>(s.blocks.size());
+    const index b0 = s.stratum_begin[g], b1 = s.stratum_begin[g + 1];
+    index rem = b0;  // entry_order uses the same stratum ranges
+    std::vector<index> pending;  // positions whose blk_stop is the next block found
+    for (index k = b0; k < b1;) {
+      const double t = s.stop[k];
+      index e = k;
+      bool any_death = false;
+      for (; e < b1 && s.stop[e] == t; ++e) any_death = any_death || s.status[e] == 1;
+      for (index q = k; q < e; ++q) pending.push_back(q);
+      if (any_death) {
+        cox_block b;
+        b.stratum = static_cast<index>(g);
+        b.time = t;
+        b.begin = k;
+        b.end = e;
+        if (s.counting)
+          while (rem < b1 && s.entry[s.entry_order[static_cast<std::size_t>(rem)]] >= t) ++rem;
+        b.rem_end = rem;
+        b.death_begin = static_cast<index>(s.death_pos.size());
+        const auto bi = static_cast<index>(s.blocks.size());
+        for (index q = k; q < e; ++q)
+          if (s.status[q] == 1) {
+            s.death_pos.push_back(q);
+            s.own_block[static_cast<std::size_t>(q)] = bi;
+            s.n_events += s.wt[q];
+          }
+        b.death_end = static_cast<index>(s.death_pos.size());
+        s.blocks.push_back(b);
+        for (index q : pending) s.blk_stop[static_cast<std::size_t>(q)] = bi;
+        pending.clear();
+      }
+      k = e;
+    }
+    const auto bend = static_cast<index>(s.blocks.size());
+    for (index q : pending) s.blk_stop[static_cast<std::size_t>(q)] = bend;
+    // blk_entry: first block (time descending) with time <= entry
+    const index bb = s.stratum_block_begin[g];
+    for (index k = b0; k < b1; ++k) {
+      if (!s.counting) {
+        s.blk_entry[static_cast<std::size_t>(k)] = bend;
+        continue;
+      }
+      // blocks times descend: binary search for the first with time <= entry
+      index lo = bb, hi = bend;
+      const double en = s.entry[k];
+      while (lo < hi) {
+        index mid = (lo + hi) / 2;
+        if (s.blocks[static_cast<std::size_t>(mid)].time <= en)
+          hi = mid;
+        else
+          lo = mid + 1;
+      }
+      s.blk_entry[static_cast<std::size_t>(k)] = lo;
+    }
+  }
+  s.stratum_block_begin[ns] = static_cast<index>(s.blocks.size());
+  return s;
+}
+
+/// Per-block quantities of one evaluation at beta (all in the shifted, centred, scaled frame).
+struct cox_eval {
+  double loglik = 0;
+  Eigen::VectorXd u;
+  Eigen::MatrixXd imat;
+  Eigen::VectorXd eta;        ///< x beta + offset (centred frame), sorted
+  Eigen::VectorXd risk;       ///< exp(eta - shift of its stratum), sorted (no weight)
+  // per block: hazard-type coefficients (Efron or Breslow, never exact) and sums
+  Eigen::VectorXd a, b, alpha, beta, gamma, e1, e2, s0, d0, wd, nd;
+  Eigen::MatrixXd s1, d1;     ///< blocks x p
+  bool finite = true;
+};
+
+/// Suffix sums over blocks within each stratum: out[j] = sum_{j' >= j, same stratum} v[j'];
+/// out has one extra zero slot per stratum end, addressed by the stratum's block end.
+inline void block_suffix(const cox_setup& s, const Eigen::Ref<const Eigen::VectorXd>& v,
+                         std::vector<double>& out) {
+  const auto nb = s.blocks.size();
+  out.assign(nb + 1, 0.0);
+  for (std::size_t g = 0; g + 1 < s.stratum_block_begin.size(); ++g) {
+    auto b0 = static_cast<std::size_t>(s.stratum_block_begin[g]);
+    auto b1 = static_cast<std::size_t>(s.stratum_block_begin[g + 1]);
+    double acc = 0;
+    for (std::size_t j = b1; j-- > b0;) {
+      acc += v[static_cast<index>(j)];
+      out[j] = acc;
+    }
+  }
+}
+
+/// Cumulative over the blocks in (entry_i, stop_i] of per-block values (suffix sums `cum`).
+inline double at_risk_sum(const cox_setup& s, const std::vector<double>& cum, std::size_t k) {
+  auto j1 = static_cast<std::size_t>(s.blk_stop[k]);
+  auto j0 = static_cast<std::size_t>(s.blk_entry[k]);
+  auto bend = static_cast<std::size_t>(s.stratum_block_begin[static_cast<std::size_t>(s.stratum_of[k]) + 1]);
+  double hi = j1 < bend ? cum[j1] : 0.0;
+  double lo = j0 < bend ? cum[j0] : 0.0;
+  return hi - lo;
+}
+
+/// Adds the exact (discrete) partial-likelihood term of a block with d >= 2 deaths.
+inline void exact_block(const cox_setup& s, const cox_eval& ev, const cox_block& blk,
+                        double& loglik, Eigen::VectorXd& u, Eigen::MatrixXd* imat) {
+  const index p = s.p;
+  const index d = blk.death_end - blk.death_begin;
+  const index sb = s.stratum_begin[static_cast<std::size_t>(blk.stratum)];
+  double mean = 0;
+  index m = 0;
+  for (index k = sb; k < blk.end; ++k) {
+    if (s.counting && !(s.entry[k] < blk.time)) continue;
+    mean += ev.risk[k];
+    ++m;
+  }
+  mean /= static_cast<double>(m);
+  std::vector<double> f(static_cast<std::size_t>(d) + 1, 0.0);
+  Eigen::MatrixXd f1 = Eigen::MatrixXd::Zero(p, d + 1);
+  std::vector<Eigen::MatrixXd> f2;
+  if (imat) f2.assign(static_cast<std::size_t>(d) + 1, Eigen::MatrixXd::Zero(p, p));
+  f[0] = 1;
+  index count = 0;
+  for (index k = sb; k < blk.end; ++k) {
+    if (s.counting && !(s.entry[k] < blk.time)) continue;
+    ++count;
+    const double rho = ev.risk[k] / mean;
+    const Eigen::VectorXd xk = s.x.row(k).transpose();
+    for (index q = std::min(d, count); q >= 1; --q) {
+      const auto qu = static_cast<std::size_t>(q);
+      if (imat) {
+        Eigen::MatrixXd t = f2[qu - 1] + xk * f1.col(q - 1).transpose();
+        t += f1.col(q - 1) * xk.transpose();
+        t += (f[qu - 1] * xk) * xk.transpose();
+        f2[qu] += rho * t;
+      }
+      f1.col(q) += rho * (f1.col(q - 1) + f[qu - 1] * xk);
+      f[qu] += rho * f[qu - 1];
+    }
+  }
+  const double fd = f[static_cast<std::size_t>(d)];
+  loglik -= std::log(fd) + static_cast<double>(d) * std::log(mean);
+  Eigen::VectorXd mu = f1.col(d) / fd;
+  u -= mu;
+  if (imat) *imat += f2[static_cast<std::size_t>(d)] / fd - mu * mu.transpose();
+}
+
+/// log-likelihood, score and (optionally) information at beta (centred-scaled frame).
+inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bool want_info) {
+  cox_eval ev;
+  const index n = s.n, p = s.p;
+  const auto nb = static_cast<index>(s.blocks.size());
+  ev.eta = s.x * beta + s.offset;
+  ev.risk.resize(n);
+  std::vector<double> shift(s.stratum_begin.size() - 1, 0.0);
+  for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
+    double mx = -inf;
+    for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k) mx = std::max(mx, ev.eta[k]);
+    shift[g] = std::isfinite(mx) ? mx : 0.0;
+    for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k)
+      ev.risk[k] = std::exp(ev.eta[k] - shift[g]);
+  }
+  const Eigen::VectorXd r = ev.risk.cwiseProduct(s.wt);
+  // S0 and S1 at each block by one running sweep per column (adds at stop, removes at entry)
+  auto sweep = [&](const auto& value, Eigen::Ref<Eigen::VectorXd> out) {
+    for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
+      double acc = 0;
+      index k = s.stratum_begin[g], rem = s.stratum_begin[g];
+      for (index j = s.stratum_block_begin[g]; j < s.stratum_block_begin[g + 1]; ++j) {
+        const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
+        for (; k < blk.end; ++k) acc += value(k);
+        for (; rem < blk.rem_end; ++rem) acc -= value(s.entry_order[static_cast<std::size_t>(rem)]);
+        out[j] = acc;
+      }
+    }
+  };
+  ev.s0.resize(nb);
+  sweep([&](index k) { return r[k]; }, ev.s0);
+  ev.s1.resize(nb, p);
+  for (index c = 0; c < p; ++c) {
+    auto xc = s.x.col(c);
+    sweep([&](index k) { return r[k] * xc[k]; }, ev.s1.col(c));
+  }
+  ev.d0 = Eigen::VectorXd::Zero(nb);
+  ev.wd = Eigen::VectorXd::Zero(nb);
+  ev.nd = Eigen::VectorXd::Zero(nb);
+  ev.d1 = Eigen::MatrixXd::Zero(nb, p);
+  ev.a.resize(nb);
+  ev.b.resize(nb);
+  ev.alpha.resize(nb);
+  ev.beta.resize(nb);
+  ev.gamma.resize(nb);
+  ev.e1.resize(nb);
+  ev.e2.resize(nb);
+  const bool efron = s.method == ties::efron;
+  double loglik = 0;
+  for (index j = 0; j < nb; ++j) {
+    const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
+    const double sh = shift[static_cast<std::size_t>(blk.stratum)];
+    double d0 = 0, wd = 0, weta = 0;
+    for (index q = blk.death_begin; q < blk.death_end; ++q) {
+      const index k = s.death_pos[static_cast<std::size_t>(q)];
+      d0 += r[k];
+      wd += s.wt[k];
+      weta += s.wt[k] * (ev.eta[k] - sh);
+      ev.d1.row(j) += r[k] * s.x.row(k);
+    }
+    const double nd = static_cast<double>(blk.death_end - blk.death_begin);
+    ev.d0[j] = d0;
+    ev.wd[j] = wd;
+    ev.nd[j] = nd;
+    loglik += weta;
+    const double S0 = ev.s0[j];
+    if (efron && nd > 1) {
+      const double wbar = wd / nd;
+      double a = 0, b = 0, al = 0, be = 0, ga = 0, e1 = 0, e2 = 0, ll = 0;
+      for (index q = 0; q < static_cast<index>(nd); ++q) {
+        const double c = static_cast<double>(q) / nd;
+        const double s0r = S0 - c * d0;
+        const double inv = 1 / s0r;
+        ll += std::log(s0r);
+        a += inv;
+        b += c * inv;
+        al += inv * inv;
+        be += c * inv * inv;
+        ga += c * c * inv * inv;
+        e1 += inv;
+        e2 += c * inv;
+      }
+      loglik -= wbar * ll;
+      ev.a[j] = wbar * a;
+      ev.b[j] = wbar * b;
+      ev.alpha[j] = wbar * al;
+      ev.beta[j] = wbar * be;
+      ev.gamma[j] = wbar * ga;
+      ev.e1[j] = e1 / nd;
+      ev.e2[j] = e2 / nd;
+    } else {
+      loglik -= wd * std::log(S0);
+      ev.a[j] = wd / S0;
+      ev.b[j] = 0;
+      ev.alpha[j] = wd / (S0 * S0);
+      ev.beta[j] = 0;
+      ev.gamma[j] = 0;
+      ev.e1[j] = 1 / S0;
+      ev.e2[j] = 0;
+    }
+  }
+  // Coefficients that enter U and I: exact blocks with d >= 2 are handled separately.
+  Eigen::VectorXd fa = ev.a, fb = ev.b, fal = ev.alpha, fbe = ev.beta, fga = ev.gamma;
+  std::vector<index> exact_blocks;
+  if (s.method == ties::exact) {
+    for (index j = 0; j < nb; ++j)
+      if (ev.nd[j] > 1) {
+        exact_blocks.push_back(j);
+        // undo the Breslow log-likelihood term added above; the exact term replaces it
+        loglik += ev.wd[j] * std::log(ev.s0[j]);
+        fa[j] = fb[j] = fal[j] = fbe[j] = fga[j] = 0;
+      }
+  }
+  std::vector<double> cum_a;
+  block_suffix(s, fa, cum_a);
+  Eigen::VectorXd v(n), resid(n);
+  for (index k = 0; k < n; ++k) {
+    const auto ku = static_cast<std::size_t>(k);
+    double A = at_risk_sum(s, cum_a, ku);
+    const index ob = s.own_block[ku];
+    if (ob >= 0) A -= fb[ob];
+    v[k] = r[k] * A;
+    resid[k] = s.wt[k] * s.status[k] - v[k];
+  }
+  ev.u = s.x.transpose() * resid;
+  if (want_info) {
+    Eigen::MatrixXd xs = s.x.array().colwise() * v.cwiseMax(0.0).cwiseSqrt().array();
+    ev.imat = Eigen::MatrixXd::Zero(p, p);
+    ev.imat.selfadjointView<Eigen::Lower>().rankUpdate(xs.transpose());
+    Eigen::MatrixXd sa = ev.s1.array().colwise() * fal.array();
+    Eigen::MatrixXd sb = ev.s1.array().colwise() * fbe.array();
+    Eigen::MatrixXd dg = ev.d1.array().colwise() * fga.array();
+    Eigen::MatrixXd outer = sa.transpose() * ev.s1;
+    Eigen::MatrixXd cross = sb.transpose() * ev.d1;
+    outer -= cross + cross.transpose();
+    outer += dg.transpose() * ev.d1;
+    ev.imat = ev.imat.selfadjointView<Eigen::Lower>();
+    ev.imat -= outer;
+  }
+  for (index j : exact_blocks)
+    exact_block(s, ev, s.blocks[static_cast<std::size_t>(j)], loglik, ev.u, want_info ? &ev.imat : nullptr);
+  ev.loglik = loglik;
+  ev.finite = std::isfinite(loglik) && ev.u.allFinite() && (!want_info || ev.imat.allFinite());
+  return ev;
+}
+
+/// Cholesky (LDL') with a pivot tolerance relative to the largest diagonal element; columns
+/// whose pivot falls below it are marked singular and dropped (R's toler.chol rule).
+struct chol_tol {
+  Eigen::MatrixXd ld;
+  std::vector<bool> singular;
+  int rank = 0;
+
+  chol_tol(const Eigen::MatrixXd& a, double toler) : ld(a), singular(static_cast<std::size_t>(a.rows()), false) {
+    const index p = a.rows();
+    double eps = 0;
+    for (index i = 0; i < p; ++i) eps = std::max(eps, std::abs(a(i, i)));
+    eps *= toler;
+    std::vector<double> l(static_cast<std::size_t>(p));
+    for (index i = 0; i < p; ++i) {
+      const double piv = ld(i, i);
+      if (!std::isfinite(piv) || !(piv > eps)) {
+        singular[static_cast<std::size_t>(i)] = true;
+        for (index j = i; j < p; ++j) ld(j, i) = 0;
+        continue;
+      }
+      ++rank;
+      for (index j = i + 1; j < p; ++j) l[static_cast<std::size_t>(j)] = ld(j, i) / piv;
+      for (index j = i + 1; j < p; ++j)
+        for (index k = i + 1; k <= j; ++k)
+          ld(j, k) -= l[static_cast<std::size_t>(j)] * l[static_cast<std::size_t>(k)] * piv;
+      for (index j = i + 1; j < p; ++j) ld(j, i) = l[static_cast<std::size_t>(j)];
+    }
+  }
+
+  [[nodiscard]] Eigen::VectorXd solve(const Eigen::VectorXd& rhs) const {
+    const index p = ld.rows();
+    Eigen::VectorXd y = rhs;
+    for (index i = 0; i < p; ++i) {
+      if (singular[static_cast<std::size_t>(i)]) {
+        y[i] = 0;
+        continue;
+      }
+      for (index k = 0; k < i; ++k) y[i] -= ld(i, k) * y[k];
+    }
+    for (index i = 0; i < p; ++i) y[i] = singular[static_cast<std::size_t>(i)] ? 0.0 : y[i] / ld(i, i);
+    for (index i = p; i-- > 0;) {
+      if (singular[static_cast<std::size_t>(i)]) continue;
+      for (index k = i + 1; k < p; ++k) y[i] -= ld(k, i) * y[k];
+    }
+    return y;
+  }
+
+  [[nodiscard]] Eigen::MatrixXd inverse() const {
+    const index p = ld.rows();
+    Eigen::MatrixXd out(p, p);
+    for (index c = 0; c < p; ++c) out.col(c) = solve(Eigen::VectorXd::Unit(p, c));
+    for (index i = 0; i < p; ++i)
+      if (singular[static_cast<std::size_t>(i)]) {
+        out.row(i).setZero();
+        out.col(i).setZero();
+      }
+    return (out + out.transpose()) / 2;
+  }
+};
+
+/// Score residuals (n x p, sorted positions, centred-scaled frame) and martingale residuals
+/// at the evaluation `ev`, using its hazard-type (Efron or Breslow) increments.
+inline void cox_residual_parts(const cox_setup& s, const cox_eval& ev, Eigen::VectorXd* mart,
+                               Eigen::MatrixXd* score) {
+  const index n = s.n, p = s.p;
+  const auto nb = static_cast<index>(s.blocks.size());
+  std::vector<double> cum_a;
+  block_suffix(s, ev.a, cum_a);
+  if (mart) {
+    mart->resize(n);
+    for (index k = 0; k < n; ++k) {
+      const auto ku = static_cast<std::size_t>(k);
+      double A = at_risk_sum(s, cum_a, ku);
+      if (s.own_block[ku] >= 0) A -= ev.b[s.own_block[ku]];
+      (*mart)[k] = s.status[k] - ev.risk[k] * A;
+    }
+  }
+  if (!score) return;
+  // g_j = S1 alpha - D1 beta, h_j = S1 beta - D1 gamma, mbar_j = S1 e1 - D1 e2
+  Eigen::MatrixXd g = ev.s1.array().colwise() * ev.alpha.array() - ev.d1.array().colwise() * ev.beta.array();
+  Eigen::MatrixXd h = ev.s1.array().colwise() * ev.beta.array() - ev.d1.array().colwise() * ev.gamma.array();
+  Eigen::MatrixXd mbar = ev.s1.array().colwise() * ev.e1.array() - ev.d1.array().colwise() * ev.e2.array();
+  std::vector<std::vector<double>> cum_g(static_cast<std::size_t>(p));
+  for (index c = 0; c < p; ++c) block_suffix(s, g.col(c), cum_g[static_cast<std::size_t>(c)]);
+  score->resize(n, p);
+  (void)nb;
+  for (index k = 0; k < n; ++k) {
+    const auto ku = static_cast<std::size_t>(k);
+    double A = at_risk_sum(s, cum_a, ku);
+    const index ob = s.own_block[ku];
+    if (ob >= 0) A -= ev.b[ob];
+    for (index c = 0; c < p; ++c) {
+      double G = at_risk_sum(s, cum_g[static_cast<std::size_t>(c)], ku);
+      if (ob >= 0) G -= h(ob, c);
+      double val = -ev.risk[k] * (s.x(k, c) * A - G);
+      if (ob >= 0) val += s.x(k, c) - mbar(ob, c);
+      (*score)(k, c) = val;
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace vasostat::inline v0::survival

@@ -1,0 +1,247 @@
+#include <vasostat/survival/cox.hpp>
+
+#include <doctest/doctest.h>
+#include <support/survival_csv.hpp>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace vasostat;
+using survival_test::close;
+
+namespace {
+
+struct cox_case {
+  std::string name, file;
+  std::vector<std::string> covariates;
+  survival::ties method = survival::ties::efron;
+  std::string strata, weights, cluster, offset, entry, time = "time", status = "status";
+  bool robust = false;
+};
+
+struct prepared {
+  std::vector<double> time, status, entry, weights, offset;
+  std::vector<int> strata, cluster;
+  Eigen::MatrixXd x;
+};
+
+prepared prepare(const cox_case& cs) {
+  const auto d = survival_test::read_csv(cs.file);
+  prepared out;
+  std::vector<std::vector<double>> cols;
+  for (std::size_t r = 0; r < d.rows.size(); ++r) {
+    std::vector<double> row;
+    bool ok = true;
+    for (const auto& c : cs.covariates) {
+      row.push_back(d.num(r, c));
+      ok = ok && !std::isnan(row.back());
+    }
+    if (!cs.cluster.empty()) ok = ok && !std::isnan(d.num(r, cs.cluster));
+    if (!ok) continue;
+    cols.push_back(row);
+    out.time.push_back(d.num(r, cs.time));
+    out.status.push_back(d.num(r, cs.status));
+    if (!cs.entry.empty()) out.entry.push_back(d.num(r, cs.entry));
+    if (!cs.weights.empty()) out.weights.push_back(d.num(r, cs.weights));
+    if (!cs.offset.empty()) out.offset.push_back(d.num(r, cs.offset));
+    if (!cs.strata.empty()) out.strata.push_back(static_cast<int>(d.num(r, cs.strata)));
+    if (!cs.cluster.empty()) out.cluster.push_back(static_cast<int>(d.num(r, cs.cluster)));
+  }
+  out.x.resize(static_cast<Eigen::Index>(cols.size()), static_cast<Eigen::Index>(cs.covariates.size()));
+  for (std::size_t r = 0; r < cols.size(); ++r)
+    for (std::size_t c = 0; c < cs.covariates.size(); ++c)
+      out.x(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = cols[r][c];
+  return out;
+}
+
+std::vector<cox_case> cases() {
+  using survival::ties;
+  std::vector<std::string> lung3{"age", "sex", "ph_ecog"};
+  std::vector<std::string> heart4{"age", "year", "surgery", "transplant"};
+  auto c = [](std::string name, std::string file, std::vector<std::string> cov, ties m) {
+    cox_case k;
+    k.name = std::move(name);
+    k.file = std::move(file);
+    k.covariates = std::move(cov);
+    k.method = m;
+    return k;
+  };
+  auto heart = [&](std::string name, ties m) {
+    auto k = c(std::move(name), "data_heart.csv", heart4, m);
+    k.entry = "start";
+    k.time = "stop";
+    k.status = "event";
+    return k;
+  };
+  std::vector<cox_case> out{
+      c("test1_breslow", "data_test1.csv", {"x"}, ties::breslow),
+      c("test1_efron", "data_test1.csv", {"x"}, ties::efron),
+      c("test3_efron", "data_test3.csv", {"x"}, ties::efron),
+      c("test3_breslow", "data_test3.csv", {"x"}, ties::breslow),
+      c("lung_efron", "data_lung_cc.csv", lung3, ties::efron),
+      c("lung_breslow", "data_lung_cc.csv", lung3, ties::breslow),
+      c("lung_exact", "data_lung_cc.csv", lung3, ties::exact),
+      c("lung_five", "data_lung_cc.csv", {"age", "sex", "ph_ecog", "ph_karno", "wt_loss"}, ties::efron),
+      c("lung_strata", "data_lung_cc.csv", {"age", "ph_ecog"}, ties::efron),
+      c("veteran_strata", "data_veteran.csv", {"karno", "age", "trt", "diagtime"}, ties::efron),
+      heart("heart_efron", ties::efron),
+      heart("heart_breslow", ties::breslow),
+      heart("heart_exact", ties::exact),
+      heart("heart_cluster", ties::efron),
+      c("lung_weighted", "data_lung_cc.csv", lung3, ties::efron),
+      c("lung_weighted_breslow", "data_lung_cc.csv", lung3, ties::breslow),
+      c("lung_cluster", "data_lung_cc.csv", lung3, ties::efron),
+      c("ovarian_robust", "data_ovarian.csv", {"age", "rx"}, ties::efron),
+      c("lung_offset", "data_lung_cc.csv", {"age", "sex"}, ties::efron),
+      c("lung_aliased", "data_lung_cc.csv", {"age", "sex", "age2"}, ties::efron),
+  };
+  for (auto& k : out) {
+    if (k.name.rfind("test3", 0) == 0) k.weights = "wt";
+    if (k.name == "lung_strata") k.strata = "sex";
+    if (k.name == "veteran_strata") k.strata = "celltype";
+    if (k.name == "heart_cluster") k.cluster = "id";
+    if (k.name.rfind("lung_weighted", 0) == 0) {
+      k.weights = "w";
+      k.robust = true;
+    }
+    if (k.name == "lung_cluster") k.cluster = "inst";
+    if (k.name == "ovarian_robust") k.robust = true;
+    if (k.name == "lung_offset") k.offset = "off";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("cox matches coxph: coefficients, SEs, tests, log-likelihoods, concordance") {
+  const auto fits = survival_test::read_csv("cox_fit.csv");
+  const auto coefs = survival_test::read_csv("cox_coef.csv");
+  for (const auto& cs : cases()) {
+    CAPTURE(cs.name);
+    auto d = prepare(cs);
+    auto m = survival::cox(d.time, d.status, d.x,
+                           {.method = cs.method, .strata = d.strata, .weights = d.weights,
+                            .offset = d.offset, .entry = d.entry, .cluster = d.cluster,
+                            .robust = cs.robust, .names = cs.covariates});
+    auto f = survival_test::filter(fits, {{"fit", cs.name}});
+    REQUIRE(f.rows.size() == 1);
+    CHECK(m.n == f.num(0, "n"));
+    CHECK(close(m.log_likelihood_null, f.num(0, "loglik0"), 1e-11));
+    CHECK(close(m.log_likelihood, f.num(0, "loglik"), 1e-11));
+    CHECK(close(m.score.statistic, f.num(0, "score"), 1e-8));
+    CHECK(close(m.wald.statistic, f.num(0, "wald"), 1e-8));
+    CHECK(close(m.likelihood_ratio.statistic, f.num(0, "lr"), 1e-8));
+    CHECK(m.likelihood_ratio.df == static_cast<int>(f.num(0, "df")));
+    CHECK(m.iterations == static_cast<int>(f.num(0, "iter")));
+    CHECK(m.converged);
+    if (f.str(0, "robust") == "TRUE") CHECK(close(m.robust_score.statistic, f.num(0, "robust_score"), 1e-8));
+    CHECK(close(m.concordance.concordant, f.num(0, "concordant"), 1e-12));
+    CHECK(close(m.concordance.discordant, f.num(0, "discordant"), 1e-12));
+    CHECK(close(m.concordance.tied_x, f.num(0, "tied_x"), 1e-12));
+    CHECK(close(m.concordance.tied_y, f.num(0, "tied_y"), 1e-12));
+    CHECK(close(m.concordance.tied_xy, f.num(0, "tied_xy"), 1e-12));
+    CHECK(close(m.concordance.concordance, f.num(0, "concordance"), 1e-10));
+    CHECK(close(m.concordance.std_error, f.num(0, "concordance_se"), 1e-8));
+    std::istringstream means(f.str(0, "means"));
+    for (Eigen::Index c = 0; c < m.means.size(); ++c) {
+      std::string v;
+      means >> v;
+      CHECK(close(m.means[c], survival_test::table::to_num(v), 1e-12));
+    }
+    auto cf = survival_test::filter(coefs, {{"fit", cs.name}});
+    REQUIRE(cf.rows.size() == static_cast<std::size_t>(m.coef.size()));
+    for (Eigen::Index c = 0; c < m.coef.size(); ++c) {
+      const auto r = static_cast<std::size_t>(c);
+      CAPTURE(cf.str(r, "term"));
+      CHECK(close(m.coef[c], cf.num(r, "coef"), 1e-8));
+      CHECK(close(m.std_error[c], cf.num(r, "se"), 1e-8));
+      CHECK(close(m.robust_std_error[c], cf.num(r, "robust_se"), 1e-8));
+      CHECK(close(m.z[c], cf.num(r, "z"), 1e-8));
+      CHECK(close(m.p_value[c], cf.num(r, "p"), 1e-8));
+      CHECK(close(m.hr_lower[c], cf.num(r, "lower"), 1e-8));
+      CHECK(close(m.hr_upper[c], cf.num(r, "upper"), 1e-8));
+    }
+  }
+}
+
+TEST_CASE("cox reproduces the closed-form answers of Therneau & Grambsch's test data 1 and 3") {
+  std::vector<double> time{1, 1, 6, 6, 8, 9}, status{1, 0, 1, 1, 0, 1};
+  Eigen::MatrixXd x(6, 1);
+  x << 1, 1, 1, 0, 0, 0;
+  auto br = survival::cox(time, status, x, {.method = survival::ties::breslow});
+  CHECK(br.coef[0] == doctest::Approx(std::log((3 + std::sqrt(33.0)) / 2)).epsilon(1e-9));
+  CHECK(br.std_error[0] == doctest::Approx(1.255734393).epsilon(1e-8));
+  CHECK(br.log_likelihood_null == doctest::Approx(-4.564348191).epsilon(1e-9));
+  CHECK(br.log_likelihood == doctest::Approx(-3.824749505).epsilon(1e-9));
+  auto ef = survival::cox(time, status, x);
+  const double r = std::exp(ef.coef[0]);  // root of -r^3 + 23 r + 30 = 0
+  CHECK(-r * r * r + 23 * r + 30 == doctest::Approx(0.0).epsilon(1e-7));
+  CHECK(ef.std_error[0] == doctest::Approx(1.277615576).epsilon(1e-8));
+  CHECK(ef.log_likelihood == doctest::Approx(-3.358974840).epsilon(1e-9));
+  CHECK(ef.warnings.empty());
+  // exact ties: the likelihood is monotone, the coefficient diverges and the warning names x
+  auto ex = survival::cox(time, status, x, {.method = survival::ties::exact, .names = {"arm"}});
+  CHECK(ex.coef[0] > 10);
+  REQUIRE(!ex.warnings.empty());
+  bool named = false;
+  for (const auto& w : ex.warnings) named = named || w.find("arm") != std::string::npos;
+  CHECK(named);
+  CHECK(ex.log_likelihood == doctest::Approx(-2.197224578574243).epsilon(1e-6));
+
+  std::vector<double> t3{1, 1, 2, 2, 2, 2, 3, 4, 5}, s3{1, 0, 1, 1, 1, 0, 0, 1, 0}, w3{1, 2, 3, 4, 3, 2, 1, 2, 1};
+  Eigen::MatrixXd x3(9, 1);
+  x3 << 2, 0, 1, 1, 0, 1, 0, 1, 0;
+  auto f3 = survival::cox(t3, s3, x3, {.weights = w3});
+  CHECK(f3.coef[0] == doctest::Approx(0.872604246).epsilon(1e-9));
+  CHECK(f3.log_likelihood_null == doctest::Approx(-30.2921796).epsilon(1e-9));
+  CHECK(f3.log_likelihood == doctest::Approx(-29.4167846).epsilon(1e-9));
+}
+
+TEST_CASE("cox reports separation and aliased columns in the result, not as errors") {
+  // every event in the x = 1 group happens before any x = 0 subject fails: beta -> +inf
+  std::vector<double> time{1, 2, 3, 4, 5, 6, 7, 8}, status{1, 1, 1, 0, 1, 1, 0, 1};
+  Eigen::MatrixXd x(8, 2);
+  x << 1, 0.3, 1, 0.1, 1, 0.7, 1, 0.2, 0, 0.5, 0, 0.9, 0, 0.4, 0, 0.6;
+  auto m = survival::cox(time, status, x, {.names = {"high_dose", "apache"}});
+  bool named = false;
+  for (const auto& w : m.warnings) named = named || (w.find("high_dose") != std::string::npos && w.find("infinite") != std::string::npos);
+  CHECK(named);
+  // a constant column is aliased and its coefficient is NaN, the others are estimated
+  Eigen::MatrixXd xc(8, 2);
+  xc << 1, 0.3, 1, 0.1, 0, 0.7, 1, 0.2, 0, 0.5, 1, 0.9, 0, 0.4, 0, 0.6;
+  xc.col(0).setConstant(2.0);
+  auto a = survival::cox(time, status, xc);
+  CHECK(a.aliased[0]);
+  CHECK(!a.aliased[1]);
+  CHECK(std::isnan(a.coef[0]));
+  CHECK(std::isfinite(a.coef[1]));
+  CHECK(a.likelihood_ratio.df == 1);
+}
+
+TEST_CASE("cox rejects bad input naming the argument") {
+  std::vector<double> t{1, 2, 3, 4}, s{1, 0, 1, 1}, s0{0, 0, 0, 0}, s_bad{1, 0, 3, 1};
+  std::vector<double> t_neg{1, -2, 3, 4}, t_nan{1, std::nan(""), 3, 4};
+  std::vector<double> entry_bad{0, 2, 0, 0}, w_neg{1, 1, -1, 1}, off_nan{0, 0, std::nan(""), 0};
+  std::vector<int> st_neg{0, 0, -1, 0}, cl_neg{0, -5, 1, 1};
+  Eigen::MatrixXd x(4, 1), x_short(3, 1), x_nan(4, 1);
+  x << 0.1, 0.5, 0.2, 0.9;
+  x_short << 1, 2, 3;
+  x_nan << 1, std::nan(""), 2, 3;
+  using vasostat::invalid_argument;
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x_short), doctest::Contains("X.rows()"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t_neg, s, x), doctest::Contains("time[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t_nan, s, x), doctest::Contains("time[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s_bad, x), doctest::Contains("status[2]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s0, x), doctest::Contains("no events"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x_nan), doctest::Contains("X(1, 0)"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.entry = entry_bad}), doctest::Contains("entry[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.weights = w_neg}), doctest::Contains("weights[2]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.offset = off_nan}), doctest::Contains("offset[2]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.strata = st_neg}), doctest::Contains("strata[2]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.cluster = cl_neg}), doctest::Contains("cluster[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.conf_level = 1.5}), doctest::Contains("conf_level"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.names = {"a", "b"}}), doctest::Contains("names"), invalid_argument);
+}
