@@ -104,3 +104,115 @@ inline vasostat::image<float> render_blob_scene(const blob_scene& s, std::ptrdif
 }
 
 }  // namespace vasostat_test
+
+namespace vasostat_test {
+
+/// A straight vessel carrying a 1-D red-cell texture (dark cells ~7 px long, random plasma
+/// gaps) that moves by `velocity_px[t]` px between frame t-1 and t along (x0,y0) -> (x1,y1).
+struct rbc_vessel {
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  double radius_px = 3;
+  double contrast = 60;              ///< darkness of a cell-filled lumen
+  double plasma = 0.25;              ///< darkness of plasma relative to cells
+  std::vector<double> velocity_px = {};  ///< per frame (px / frame); frame 0's entry is ignored
+  std::uint64_t seed = 1;
+};
+
+struct rbc_clip {
+  std::vector<vasostat::image<float>> frames;
+  std::vector<double> gain;
+};
+
+/// Renders `n` frames of w x h with the vessels, background `bg`, Gaussian noise `noise`,
+/// per-frame flicker gain in [1 - flicker, 1 + flicker].
+inline rbc_clip render_rbc_clip(std::ptrdiff_t w, std::ptrdiff_t h, int n,
+                                const std::vector<rbc_vessel>& vessels, double bg, double noise,
+                                double flicker, std::uint64_t seed) {
+  vasostat::random_generator rng(seed);
+  rbc_clip c;
+  struct prepared {
+    double len, ux, uy;
+    std::vector<double> texture;  // at 0.25 px, index 0 <-> u = origin
+    double origin;
+    std::vector<double> disp;
+  };
+  std::vector<prepared> prep;
+  for (const auto& v : vessels) {
+    prepared p;
+    p.len = std::hypot(v.x1 - v.x0, v.y1 - v.y0);
+    p.ux = (v.x1 - v.x0) / p.len;
+    p.uy = (v.y1 - v.y0) / p.len;
+    p.disp.assign(static_cast<std::size_t>(n), 0.0);
+    double lo = 0, hi = 0;
+    for (int t = 1; t < n; ++t) {
+      p.disp[static_cast<std::size_t>(t)] = p.disp[static_cast<std::size_t>(t - 1)] +
+                                            v.velocity_px[static_cast<std::size_t>(t)];
+      lo = std::min(lo, p.disp[static_cast<std::size_t>(t)]);
+      hi = std::max(hi, p.disp[static_cast<std::size_t>(t)]);
+    }
+    // texture coordinate u = s - disp ranges over [-hi - 10, len - lo + 10]
+    p.origin = -hi - 20;
+    const double end = p.len - lo + 20;
+    const auto nt = static_cast<std::size_t>((end - p.origin) * 4) + 2;
+    p.texture.assign(nt, 0.0);
+    vasostat::random_generator trng(v.seed);
+    for (double cpos = p.origin; cpos < end; cpos += 5.0 + trng.uniform(0, 10.0)) {
+      const auto k0 = static_cast<std::ptrdiff_t>((cpos - 8 - p.origin) * 4);
+      for (std::ptrdiff_t k = std::max<std::ptrdiff_t>(0, k0); k < k0 + 64 && k < static_cast<std::ptrdiff_t>(nt); ++k) {
+        const double u = p.origin + static_cast<double>(k) * 0.25 - cpos;
+        p.texture[static_cast<std::size_t>(k)] += std::exp(-u * u / (2 * 2.2 * 2.2));
+      }
+    }
+    for (auto& x : p.texture) {
+      x = std::min(1.0, x);
+    }
+    prep.push_back(std::move(p));
+  }
+  for (int t = 0; t < n; ++t) {
+    vasostat::image<float> img(w, h, static_cast<float>(bg));
+    for (std::size_t i = 0; i < vessels.size(); ++i) {
+      const auto& v = vessels[i];
+      const auto& p = prep[i];
+      const double reach = v.radius_px + 2;
+      const auto xa = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(std::min(v.x0, v.x1) - reach));
+      const auto xb = std::min<std::ptrdiff_t>(w - 1, static_cast<std::ptrdiff_t>(std::max(v.x0, v.x1) + reach) + 1);
+      const auto ya = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(std::min(v.y0, v.y1) - reach));
+      const auto yb = std::min<std::ptrdiff_t>(h - 1, static_cast<std::ptrdiff_t>(std::max(v.y0, v.y1) + reach) + 1);
+      for (std::ptrdiff_t y = ya; y <= yb; ++y) {
+        for (std::ptrdiff_t x = xa; x <= xb; ++x) {
+          const double rx = static_cast<double>(x) - v.x0, ry = static_cast<double>(y) - v.y0;
+          const double s = rx * p.ux + ry * p.uy, r = std::abs(-rx * p.uy + ry * p.ux);
+          if (s < -1 || s > p.len + 1 || r > v.radius_px + 1) {
+            continue;
+          }
+          const double edge = std::clamp(v.radius_px + 0.5 - r, 0.0, 1.0) *
+                              std::clamp(std::min(s + 0.5, p.len + 0.5 - s), 0.0, 1.0);
+          const double u = s - p.disp[static_cast<std::size_t>(t)];
+          const double fk = (u - p.origin) * 4;
+          const auto k = std::clamp<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(fk), 0,
+                                                    static_cast<std::ptrdiff_t>(p.texture.size()) - 2);
+          const double fr = std::clamp(fk - static_cast<double>(k), 0.0, 1.0);
+          const double cell = (1 - fr) * p.texture[static_cast<std::size_t>(k)] +
+                              fr * p.texture[static_cast<std::size_t>(k + 1)];
+          img(x, y) -= static_cast<float>(edge * v.contrast * (v.plasma + (1 - v.plasma) * cell));
+        }
+      }
+    }
+    const double g = 1 + flicker * (2 * rng.uniform() - 1);
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      for (std::ptrdiff_t x = 0; x < w; ++x) {
+        img(x, y) = static_cast<float>(g * img(x, y) + noise * rng.normal());
+      }
+    }
+    c.frames.push_back(std::move(img));
+    c.gain.push_back(g);
+  }
+  return c;
+}
+
+/// Constant velocity over n frames.
+inline std::vector<double> constant_velocity(int n, double v) {
+  return std::vector<double>(static_cast<std::size_t>(n), v);
+}
+
+}  // namespace vasostat_test
