@@ -94,8 +94,8 @@ int neighbours(image_view<const std::uint8_t> m, std::ptrdiff_t x, std::ptrdiff_
   return n;
 }
 
-/// True if deleting pixel (x, y) keeps the topology and it is not an end (B >= 2): the pixel is
-/// removable. Checked by brute force on the 3×3 neighbourhood (Yokoi number == 1).
+/// True if deleting pixel (x, y) keeps the topology and it has >= 3 neighbours or is the corner
+/// of an L (two orthogonal 4-neighbours); other pixels with 2 are line ends: the pixel is removable. Checked by brute force on the 3×3 neighbourhood (Yokoi number == 1).
 bool removable(image_view<const std::uint8_t> m, std::ptrdiff_t x, std::ptrdiff_t y) {
   auto at = [&](int dx, int dy) {
     const std::ptrdiff_t nx = x + dx, ny = y + dy;
@@ -108,7 +108,10 @@ bool removable(image_view<const std::uint8_t> m, std::ptrdiff_t x, std::ptrdiff_
     const int a = 1 - ring[k], b = 1 - ring[(k + 1) % 8], c = 1 - ring[(k + 2) % 8];
     yokoi += a - a * b * c;
   }
-  return yokoi == 1 && neighbours(m, x, y) >= 2;
+  const int b = neighbours(m, x, y);
+  const bool corner = b == 2 && ((ring[0] & ring[2]) | (ring[2] & ring[4]) | (ring[4] & ring[6]) |
+                                 (ring[6] & ring[0])) != 0;
+  return yokoi == 1 && (b >= 3 || corner);
 }
 
 struct property_report {

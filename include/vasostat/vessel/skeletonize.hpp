@@ -1,9 +1,10 @@
 #pragma once
 // vessel::skeletonize: topology-preserving parallel thinning of a vessel mask to a one-pixel-wide
 // 8-connected centreline. Zhang & Suen (CACM 27(3):236–239, 1984; with a guard that keeps one
-// pixel of an isolated 2×2 square) or Guo & Hall (CACM 32(3):359–373, 1989, A1), followed by
-// directional passes that delete the simple non-end pixels those rules leave (staircase corners),
-// so the result is irreducible: idempotent, no removable pixel left. Computed bit-parallel (64
+// pixel of an isolated 2×2 square and Lü & Wang's B >= 3, which keeps the ends of 2-px diagonal
+// lines) or Guo & Hall (CACM 32(3):359–373, 1989, A1), followed by directional passes that delete
+// the simple pixels with >= 3 neighbours (staircase corners) and L corners at line ends that those
+// rules leave, so the result is irreducible: idempotent, no such pixel left. Computed bit-parallel (64
 // pixels per word, xsimd batches of words); O(iterations × pixels / 64) time, O(pixels / 8) memory.
 
 #include <vasostat/core/aligned_buffer.hpp>

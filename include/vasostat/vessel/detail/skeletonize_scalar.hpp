@@ -1,8 +1,8 @@
 #pragma once
 // Scalar reference ("twin") of vessel::skeletonize: the same thinning rules and the same pass
 // schedule as the bit-parallel kernel, written pixel by pixel with the integer counts of the
-// papers (Zhang & Suen 1984: B, A; Guo & Hall 1989: C, N; Yokoi's 8-connectivity number for the
-// final directional passes). The tests require both outputs to be identical.
+// papers (Zhang & Suen 1984: B, A, with Lü & Wang's 1986 B >= 3; Guo & Hall 1989: C, N; Yokoi's
+// 8-connectivity number for the final directional passes). The tests require both outputs to be identical.
 
 #include <vasostat/core/image_view.hpp>
 
@@ -14,7 +14,8 @@ namespace vasostat::inline v0::vessel::detail {
 
 /// Pass identifiers shared by the scalar twin and the bit-parallel kernel:
 /// 0,1 Zhang–Suen sub-iterations; 2,3 Guo–Hall sub-iterations; 4..7 the final directional
-/// passes (delete simple, non-end pixels whose north / south / east / west neighbour is 0).
+/// passes (delete simple pixels with >= 3 neighbours, or L corners with 2, whose north / south /
+/// east / west neighbour is 0).
 inline constexpr int pass_zs_first = 0;
 inline constexpr int pass_gh_first = 2;
 inline constexpr int pass_final_first = 4;
@@ -34,7 +35,7 @@ inline bool thinning_deletes(int pass, int p2, int p3, int p4, int p5, int p6, i
   const int c = ((!p2) & (p3 | p4)) + ((!p4) & (p5 | p6)) + ((!p6) & (p7 | p8)) +
                 ((!p8) & (p9 | p2));
   if (pass == 0 || pass == 1) {
-    if (b < 2 || b > 6 || a != 1) {
+    if (b < 3 || b > 6 || a != 1) {  // Lü & Wang (1986): B >= 3 keeps 2-px diagonal lines' ends
       return false;
     }
     const bool first = pass == 0;
@@ -56,9 +57,12 @@ inline bool thinning_deletes(int pass, int p2, int p3, int p4, int p5, int p6, i
     const int m = pass == 2 ? ((p6 | p7 | !p9) & p8) : ((p2 | p3 | !p5) & p4);
     return c == 1 && n >= 2 && n <= 3 && m == 0;
   }
-  // Final directional passes: simple (C == 1), not an end (B >= 2), border in one direction.
+  // Final directional passes: simple (C == 1) and B >= 3, or B == 2 with two orthogonal
+  // 4-neighbours (the corner of an L at a line's end; a pixel whose two neighbours touch
+  // otherwise is the end of a line, not thickness); border in one direction.
   const int border = pass == 4 ? p2 : pass == 5 ? p6 : pass == 6 ? p4 : p8;
-  return border == 0 && c == 1 && b >= 2;
+  const bool corner = b == 2 && ((p2 & p4) | (p4 & p6) | (p6 & p8) | (p8 & p2)) != 0;
+  return border == 0 && c == 1 && (b >= 3 || corner);
 }
 
 /// One parallel pass over a zero-framed byte image (stride w + 2); returns pixels deleted.

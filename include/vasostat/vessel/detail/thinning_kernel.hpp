@@ -77,18 +77,15 @@ VASOSTAT_FORCEINLINE W thinning_rule(const W& c, const W& n, const W& ne, const 
     k.add(~w & (nw | n));
     return k.exactly_one();
   };
-  auto at_least_two_set = [&]() {
-    bit_counter<W> k(zero);
-    k.add(n);
-    k.add(ne);
-    k.add(e);
-    k.add(se);
-    k.add(s);
-    k.add(sw);
-    k.add(w);
-    k.add(nw);
-    return k.at_least_two();
-  };
+  W at_least_two = zero, at_least_three = zero;  // B >= 2, B >= 3
+  {
+    W one = zero;
+    for (const W* v : {&n, &ne, &e, &se, &s, &sw, &w, &nw}) {
+      at_least_three = at_least_three | (at_least_two & *v);
+      at_least_two = at_least_two | (one & *v);
+      one = one | *v;
+    }
+  }
   if constexpr (Pass == 0 || Pass == 1) {
     bit_counter<W> zeros(zero);  // B <= 6  <=>  at least two neighbours are 0
     zeros.add(~n);
@@ -116,7 +113,7 @@ VASOSTAT_FORCEINLINE W thinning_rule(const W& c, const W& n, const W& ne, const 
     }
     // 2×2-square guard: ring exactly {E, SE, S}.
     keep = keep | (e & se & s & ~(n | ne | sw | w | nw));
-    return c & at_least_two_set() & zeros.at_least_two() & a.exactly_one() & ~keep;
+    return c & at_least_three & zeros.at_least_two() & a.exactly_one() & ~keep;
   } else if constexpr (Pass == 2 || Pass == 3) {
     // N(P) = min(N1, N2) in [2, 3]: both counts >= 2 and not both == 4.
     bit_counter<W> n1(zero);
@@ -151,7 +148,8 @@ VASOSTAT_FORCEINLINE W thinning_rule(const W& c, const W& n, const W& ne, const 
     } else {
       border = ~w;
     }
-    return c & border & simple() & at_least_two_set();
+    const W corner = at_least_two & ~at_least_three & ((n & e) | (e & s) | (s & w) | (w & n));
+    return c & border & simple() & (at_least_three | corner);
   }
 }
 

@@ -1,0 +1,232 @@
+#pragma once
+// vessel::density: vessel density metrics of a traced vessel graph in physical units (De Backer
+// et al., Crit Care 2007;11:R101; Ince et al., Intensive Care Med 2018;44:281–299): total and
+// small-vessel vessel density TVD = Σ centreline length / analysed area (mm/mm²), and the De
+// Backer score = vessels crossing 3 equidistant horizontal and 3 vertical lines / total line
+// length (1/mm). Needs a calibration: without one no physical unit is returned (it throws).
+// O(centreline pixels).
+
+#include <vasostat/core/error.hpp>
+#include <vasostat/core/image_view.hpp>
+#include <vasostat/vessel/graph.hpp>
+#include <vasostat/vessel/trace.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace vasostat::inline v0::vessel {
+
+struct density_options {
+  double um_per_px = 0;           ///< calibration along x (columns), µm per pixel; required
+  double um_per_px_y = 0;         ///< along y (rows); 0 = same as um_per_px
+  double small_vessel_um = 20;    ///< small vessels: diameter < this (De Backer 2007: 20 µm)
+  /// Optional region of interest (non-zero = analysed), same size as the graph's image; an
+  /// empty view (the default) analyses the whole image.
+  image_view<const std::uint8_t> roi = {};
+  /// Upper edges (µm) of the diameter classes of count_per_class / length_per_class_um; the
+  /// last class is open (Hubble et al. 2009: 1–10, 11–20, 21–50 µm, > 50 µm).
+  std::vector<double> class_edges_um = {10, 20, 50};
+};
+
+struct density_metrics {
+  double total_length_um = 0;      ///< Σ centreline length inside the ROI
+  double small_length_um = 0;      ///< ... of vessels with diameter < small_vessel_um
+  double area_mm2 = 0;             ///< analysed area (ROI or whole image)
+  double tvd_mm_per_mm2 = 0;       ///< total vessel density, mm/mm²
+  double small_tvd_mm_per_mm2 = 0; ///< small-vessel density, mm/mm²
+  double de_backer_per_mm = 0;     ///< crossings of the 6 grid lines / their length inside the ROI
+  std::int64_t crossings = 0;      ///< crossings counted for the De Backer score
+  double grid_line_length_mm = 0;  ///< length of the 6 grid lines inside the ROI
+  std::int64_t vessel_count = 0;   ///< segments with centreline pixels inside the ROI
+  std::int64_t small_vessel_count = 0;
+  std::vector<std::int64_t> count_per_class;   ///< by diameter class (class_edges_um + 1 classes)
+  std::vector<double> length_per_class_um;
+};
+
+namespace detail {
+
+/// Centreline points of a segment for length and crossing purposes: the pixels, with the
+/// centroid of a junction node added at that end.
+inline std::vector<std::array<double, 2>> segment_points(const graph& g, const segment& s) {
+  std::vector<std::array<double, 2>> pts;
+  pts.reserve(s.centreline.size() + 2);
+  auto junction_at = [&](std::int32_t n) {
+    return n >= 0 && static_cast<std::size_t>(n) < g.nodes.size() &&
+           g.nodes[static_cast<std::size_t>(n)].kind == node_kind::junction;
+  };
+  if (!s.is_loop && junction_at(s.first_node)) {
+    const node& n = g.nodes[static_cast<std::size_t>(s.first_node)];
+    pts.push_back({n.x, n.y});
+  }
+  for (const point& p : s.centreline) {
+    pts.push_back({static_cast<double>(p.x), static_cast<double>(p.y)});
+  }
+  if (!s.is_loop && junction_at(s.last_node)) {
+    const node& n = g.nodes[static_cast<std::size_t>(s.last_node)];
+    pts.push_back({n.x, n.y});
+  }
+  return pts;
+}
+
+}  // namespace detail
+
+/// Density metrics of `g` (vessel::trace's output) with the calibration and ROI in `options`.
+/// A segment's length counts in proportion to its centreline pixels inside the ROI; a vessel
+/// is small when its diameter (across its chord direction, in µm) is below small_vessel_um.
+/// De Backer grid: horizontal lines at y = -0.5 + k·height/4 and vertical lines at
+/// x = -0.5 + k·width/4 (k = 1, 2, 3; pixel centres at integers); a segment crossing a line
+/// (consecutive centreline points on opposite sides, inside the ROI) counts once per line.
+/// @throws vasostat::invalid_argument naming `options.um_per_px` (≤ 0, NaN, Inf), `um_per_px_y`,
+///         `small_vessel_um`, `class_edges_um`, or `options.roi` (another size, no pixel inside).
+[[nodiscard]] inline density_metrics density(const graph& g, const density_options& options) {
+  constexpr const char* where = "vasostat::vessel::density";
+  const double sx = options.um_per_px;
+  const double sy = options.um_per_px_y == 0 ? options.um_per_px : options.um_per_px_y;
+  VASOSTAT_EXPECTS(std::isfinite(sx) && sx > 0,
+                   std::string(where) + ": options.um_per_px (" + std::to_string(sx) +
+                       ") must be a finite calibration > 0");
+  VASOSTAT_EXPECTS(std::isfinite(sy) && sy > 0,
+                   std::string(where) + ": options.um_per_px_y (" + std::to_string(sy) +
+                       ") must be finite and > 0 (or 0 for um_per_px)");
+  VASOSTAT_EXPECTS(std::isfinite(options.small_vessel_um) && options.small_vessel_um > 0,
+                   std::string(where) + ": options.small_vessel_um must be finite and > 0");
+  for (std::size_t i = 0; i < options.class_edges_um.size(); ++i) {
+    VASOSTAT_EXPECTS(std::isfinite(options.class_edges_um[i]) && options.class_edges_um[i] > 0 &&
+                         (i == 0 || options.class_edges_um[i] > options.class_edges_um[i - 1]),
+                     std::string(where) + ": options.class_edges_um must be finite, > 0 and increasing");
+  }
+  VASOSTAT_EXPECTS(g.width >= 0 && g.height >= 0, std::string(where) + ": g has a negative size");
+  const image_view<const std::uint8_t>& roi = options.roi;
+  const bool has_roi = roi.data != nullptr || roi.width != 0 || roi.height != 0;
+  std::int64_t roi_pixels = static_cast<std::int64_t>(g.width) * static_cast<std::int64_t>(g.height);
+  if (has_roi) {
+    vasostat::detail::check_image_view(roi, where, "options.roi");
+    VASOSTAT_EXPECTS(roi.width == g.width && roi.height == g.height,
+                     std::string(where) + ": options.roi (" + std::to_string(roi.width) + "x" +
+                         std::to_string(roi.height) + ") differs in size from the graph's image (" +
+                         std::to_string(g.width) + "x" + std::to_string(g.height) + ")");
+    roi_pixels = 0;
+    for (std::ptrdiff_t y = 0; y < roi.height; ++y) {
+      for (std::ptrdiff_t x = 0; x < roi.width; ++x) {
+        roi_pixels += roi(x, y) != 0 ? 1 : 0;
+      }
+    }
+    VASOSTAT_EXPECTS(roi_pixels > 0, std::string(where) + ": options.roi is empty (no pixel inside)");
+  }
+  auto inside = [&](double x, double y) {
+    const auto ix = static_cast<std::ptrdiff_t>(std::lround(x));
+    const auto iy = static_cast<std::ptrdiff_t>(std::lround(y));
+    if (ix < 0 || iy < 0 || ix >= g.width || iy >= g.height) {
+      return false;
+    }
+    return !has_roi || roi(ix, iy) != 0;
+  };
+
+  density_metrics r;
+  const std::size_t classes = options.class_edges_um.size() + 1;
+  r.count_per_class.assign(classes, 0);
+  r.length_per_class_um.assign(classes, 0.0);
+  r.area_mm2 = static_cast<double>(roi_pixels) * sx * sy * 1e-6;
+
+  // Grid lines: positions and their length inside the ROI.
+  std::array<double, 3> hy{}, vx{};
+  double line_um = 0;
+  for (int k = 0; k < 3; ++k) {
+    hy[static_cast<std::size_t>(k)] = -0.5 + static_cast<double>(g.height) * (k + 1) / 4.0;
+    vx[static_cast<std::size_t>(k)] = -0.5 + static_cast<double>(g.width) * (k + 1) / 4.0;
+  }
+  if (g.width > 0 && g.height > 0) {
+    for (int k = 0; k < 3; ++k) {
+      // A line between pixel rows counts the ROI pixels of the row just below it (the row whose
+      // centre is nearest); on a pixel row, that row.
+      const auto row = static_cast<std::ptrdiff_t>(std::ceil(hy[static_cast<std::size_t>(k)]));
+      const auto col = static_cast<std::ptrdiff_t>(std::ceil(vx[static_cast<std::size_t>(k)]));
+      for (std::ptrdiff_t x = 0; x < g.width; ++x) {
+        line_um += inside(static_cast<double>(x), static_cast<double>(row)) ? sx : 0.0;
+      }
+      for (std::ptrdiff_t y = 0; y < g.height; ++y) {
+        line_um += inside(static_cast<double>(col), static_cast<double>(y)) ? sy : 0.0;
+      }
+    }
+  }
+  r.grid_line_length_mm = line_um * 1e-3;
+
+  for (const segment& s : g.segments) {
+    if (s.centreline.empty()) {
+      continue;
+    }
+    std::size_t in = 0;
+    for (const point& p : s.centreline) {
+      in += inside(p.x, p.y) ? 1 : 0;
+    }
+    if (in == 0) {
+      continue;
+    }
+    const double fraction = static_cast<double>(in) / static_cast<double>(s.centreline.size());
+    const std::vector<std::array<double, 2>> pts = detail::segment_points(g, s);
+    // Length in µm: the segment's length_px scaled by how the calibration stretches its
+    // (smoothed) centreline; exact when um_per_px_y == um_per_px.
+    double scale = sx;
+    if (sx != sy) {
+      const double unit = detail::smoothed_length(pts, s.is_loop, 3, 1.0, 1.0);
+      const double cal = detail::smoothed_length(pts, s.is_loop, 3, sx, sy);
+      scale = unit > 0 ? cal / unit : std::sqrt(sx * sy);
+    }
+    const double length_um = s.length_px * scale * fraction;
+    // Diameter in µm across the chord direction.
+    double diameter_um = s.diameter_px * std::sqrt(sx * sy);
+    if (sx != sy && !s.is_loop && s.centreline.size() > 1) {
+      const double dx = s.centreline.back().x - s.centreline.front().x;
+      const double dy = s.centreline.back().y - s.centreline.front().y;
+      const double l = std::hypot(dx, dy);
+      if (l > 0) {
+        diameter_um = s.diameter_px * std::hypot(-dy / l * sx, dx / l * sy);
+      }
+    }
+    r.total_length_um += length_um;
+    ++r.vessel_count;
+    if (diameter_um < options.small_vessel_um) {
+      r.small_length_um += length_um;
+      ++r.small_vessel_count;
+    }
+    std::size_t c = 0;
+    while (c < options.class_edges_um.size() && diameter_um > options.class_edges_um[c]) {
+      ++c;
+    }
+    ++r.count_per_class[c];
+    r.length_per_class_um[c] += length_um;
+    // De Backer crossings: once per (segment, line).
+    const std::size_t n = pts.size();
+    const std::size_t steps = s.is_loop ? n : n - 1;
+    for (int axis = 0; axis < 2; ++axis) {
+      const std::array<double, 3>& lines = axis == 0 ? hy : vx;
+      for (double line : lines) {
+        for (std::size_t i = 0; i < steps; ++i) {
+          const auto& a = pts[i];
+          const auto& b = pts[(i + 1) % n];
+          const double va = axis == 0 ? a[1] : a[0], vb = axis == 0 ? b[1] : b[0];
+          if ((va < line) != (vb < line) && (inside(a[0], a[1]) || inside(b[0], b[1]))) {
+            ++r.crossings;
+            break;
+          }
+        }
+      }
+    }
+  }
+  r.small_length_um = std::min(r.small_length_um, r.total_length_um);
+  if (r.area_mm2 > 0) {
+    r.tvd_mm_per_mm2 = r.total_length_um * 1e-3 / r.area_mm2;
+    r.small_tvd_mm_per_mm2 = r.small_length_um * 1e-3 / r.area_mm2;
+  }
+  if (r.grid_line_length_mm > 0) {
+    r.de_backer_per_mm = static_cast<double>(r.crossings) / r.grid_line_length_mm;
+  }
+  return r;
+}
+
+}  // namespace vasostat::inline v0::vessel
