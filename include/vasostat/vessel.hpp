@@ -11,6 +11,7 @@
 #include <vasostat/vessel/velocity.hpp>
 #include <vasostat/vessel/flow.hpp>
 #include <vasostat/vessel/perfusion.hpp>
+#include <vasostat/vessel/quality.hpp>
 #include <vasostat/vessel/graph.hpp>
 #include <vasostat/vessel/skeletonize.hpp>
 #include <vasostat/vessel/distance_transform.hpp>
