@@ -1,0 +1,121 @@
+#include <vasostat/core/random.hpp>
+#include <vasostat/threshold/hinge.hpp>
+
+#include <doctest/doctest.h>
+#include <support/threshold_reference.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace th = vasostat::threshold;
+using threshold_test::read_columns;
+using threshold_test::read_reference;
+using threshold_test::rel_diff;
+
+TEST_CASE("threshold_grid matches brute-force lm refits in R for every type") {
+  const auto ref = read_reference("hinge_ref.csv");
+  struct data_case {
+    const char* prefix;
+    const char* file;
+    const char* y;
+    const char* x;
+    std::vector<std::string> covs;
+  };
+  const std::vector<data_case> data{
+      {"stagnant", "segmented_stagnant_data.csv", "y", "x", {}},
+      {"plant", "segmented_plant_groups_data.csv", "y", "time", {"g2", "g3"}},
+      {"airquality", "segmented_airquality_data.csv", "Ozone", "Temp", {"Wind"}},
+      {"cars", "segmented_cars_data.csv", "dist", "speed", {}},
+  };
+  const std::vector<std::pair<const char*, th::threshold_type>> types{
+      {"hinge", th::threshold_type::hinge},
+      {"segmented", th::threshold_type::segmented},
+      {"step", th::threshold_type::step},
+      {"upper_hinge", th::threshold_type::upper_hinge}};
+  for (const auto& d : data) {
+    auto cols = read_columns(d.file);
+    const auto& y = cols.at(d.y);
+    const auto& x = cols.at(d.x);
+    Eigen::MatrixXd cov(static_cast<Eigen::Index>(y.size()), static_cast<Eigen::Index>(d.covs.size()));
+    for (std::size_t j = 0; j < d.covs.size(); ++j) {
+      for (std::size_t i = 0; i < y.size(); ++i) {
+        cov(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = cols.at(d.covs[j])[i];
+      }
+    }
+    for (const auto& [tname, type] : types) {
+      const std::string case_name = std::string(d.prefix) + "_" + tname;
+      CAPTURE(case_name);
+      auto r = [&](const std::string& key) { return ref.at({case_name, key}); };
+      const auto fit = th::threshold_grid(y, x, cov, type, {});
+      REQUIRE(fit.candidates.size() == static_cast<Eigen::Index>(r("n_cand")));
+      double worst = 0;
+      for (Eigen::Index i = 0; i < fit.candidates.size(); ++i) {
+        CHECK(fit.candidates[i] == doctest::Approx(r("cand" + std::to_string(i + 1))).epsilon(1e-13));
+        worst = std::max(worst, rel_diff(fit.profile_rss[i], r("rss" + std::to_string(i + 1))));
+      }
+      CAPTURE(worst);
+      CHECK(worst < 1e-9);
+      CHECK(fit.threshold == doctest::Approx(r("threshold")).epsilon(1e-13));
+      for (Eigen::Index k = 0; k < fit.coefficients.size(); ++k) {
+        const auto s = std::to_string(k + 1);
+        CHECK(rel_diff(fit.coefficients[k], r("coef" + s)) < 1e-8);
+        CHECK(rel_diff(fit.std_error[k], r("se" + s)) < 1e-8);
+        CHECK(std::abs(fit.p_value[k] - r("p" + s)) < 1e-8 * std::max(1e-300, r("p" + s)) + 1e-15);
+      }
+      CHECK(fit.log_likelihood == doctest::Approx(r("loglik")).epsilon(1e-10));
+    }
+  }
+}
+
+TEST_CASE("threshold_grid refinement never worsens the profile and bootstrap is reproducible") {
+  auto cols = read_columns("segmented_plant_rkw_data.csv");
+  const auto& y = cols.at("y");
+  const auto& x = cols.at("time");
+  const auto grid = th::threshold_grid(y, x, Eigen::MatrixXd(0, 0), th::threshold_type::segmented, {});
+  const auto fine = th::threshold_grid(y, x, Eigen::MatrixXd(0, 0), th::threshold_type::segmented, {.refine = true});
+  CHECK(fine.rss <= grid.rss * (1 + 1e-12));
+  const auto b1 = th::hinge(y, x, {.n_boot = 200, .seed = 4});
+  const auto b2 = th::hinge(y, x, {.n_boot = 200, .seed = 4});
+  CHECK(b1.threshold_lower == b2.threshold_lower);
+  CHECK(b1.threshold_upper == b2.threshold_upper);
+  CHECK(b1.threshold_lower <= b1.threshold);
+  CHECK(b1.threshold_upper >= b1.threshold);
+}
+
+TEST_CASE("threshold_grid recovers a known step and hinge") {
+  vasostat::random_generator rng(21);
+  const int n = 2000;
+  std::vector<double> x(n);
+  std::vector<double> ys(n);
+  std::vector<double> yh(n);
+  for (int i = 0; i < n; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    x[u] = rng.uniform(0, 1);
+    ys[u] = 1 + (x[u] > 0.6 ? 1.0 : 0.0) + 0.2 * rng.normal();
+    yh[u] = 1 + 3 * std::max(0.0, x[u] - 0.4) + 0.1 * rng.normal();
+  }
+  CHECK(th::step(ys, x).threshold == doctest::Approx(0.6).epsilon(0.02));
+  CHECK(th::hinge(yh, x).threshold == doctest::Approx(0.4).epsilon(0.05));
+}
+
+TEST_CASE("threshold_grid rejects bad input naming the argument") {
+  const std::vector<double> x{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  const std::vector<double> y{1, 2, 3, 4, 6, 8, 10, 12, 14, 16};
+  const std::vector<double> const_x(10, 3.0);
+  const std::vector<double> short_y{1, 2};
+  using vasostat::invalid_argument;
+  CHECK_THROWS_WITH_AS((void)th::hinge(short_y, x), doctest::Contains("x has size"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)th::hinge(y, const_x), doctest::Contains("x is constant"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)th::hinge(y, x, {.lower_quantile = 0.9, .upper_quantile = 0.1}),
+                       doctest::Contains("crossed"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)th::hinge(y, x, {.lower_quantile = -0.1}), doctest::Contains("options.lower_quantile"),
+                       invalid_argument);
+  CHECK_THROWS_WITH_AS((void)th::hinge(y, x, {.upper_quantile = 1.5}), doctest::Contains("options.upper_quantile"),
+                       invalid_argument);
+  CHECK_THROWS_WITH_AS((void)th::step(y, x, {.min_side = 6}), doctest::Contains("options.min_side"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)th::step(y, x, {.n_boot = -1}), doctest::Contains("options.n_boot"), invalid_argument);
+  std::vector<double> nan_y = y;
+  nan_y[4] = NAN;
+  CHECK_THROWS_WITH_AS((void)th::step(nan_y, x), doctest::Contains("y[4]"), invalid_argument);
+}
