@@ -12,6 +12,7 @@
 #include <vasostat/vessel/flow.hpp>
 #include <vasostat/vessel/perfusion.hpp>
 #include <vasostat/vessel/quality.hpp>
+#include <vasostat/vessel/clip_analysis.hpp>
 #include <vasostat/vessel/graph.hpp>
 #include <vasostat/vessel/skeletonize.hpp>
 #include <vasostat/vessel/distance_transform.hpp>

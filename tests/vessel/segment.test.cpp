@@ -104,10 +104,14 @@ TEST_CASE("segment fills small enclosed holes and removes short components") {
   CHECK(count_on(m) == 48);
 }
 
-TEST_CASE("segment of an all-zero vesselness is empty") {
+TEST_CASE("segment of an all-zero or rounding-level vesselness is empty") {
   image<float> v(30, 20, 0.0f);
-  const auto m = vessel::segment_mask(v);
-  CHECK(count_on(m) == 0);
+  CHECK(count_on(vessel::segment_mask(v)) == 0);
+  v(3, 3) = 1e-7f;
+  v(10, 5) = 2e-7f;
+  v(11, 5) = 3e-7f;
+  CHECK(count_on(vessel::segment_mask(v)) == 0);
+  CHECK(count_on(vessel::segment_mask(v, {.min_length_um = 0, .min_otsu = 0})) > 0);
 }
 
 TEST_CASE("segment rejects bad input, naming the argument") {
@@ -127,6 +131,7 @@ TEST_CASE("segment rejects bad input, naming the argument") {
                        doctest::Contains("max_hole_area_um2"), E);
   CHECK_THROWS_WITH_AS((void)vessel::segment_mask(vv, {.um_per_px = 0}), doctest::Contains("um_per_px"), E);
   CHECK_THROWS_WITH_AS((void)vessel::segment_mask(vv, {.otsu_power = 0}), doctest::Contains("otsu_power"), E);
+  CHECK_THROWS_WITH_AS((void)vessel::segment_mask(vv, {.min_otsu = -1}), doctest::Contains("min_otsu"), E);
   v(4, 4) = NAN;
   CHECK_THROWS_WITH_AS((void)vessel::segment_mask(vv), doctest::Contains("NaN"), E);
 }

@@ -36,6 +36,9 @@ struct segment_mask_options {
   /// square of its contrast, so the raw histogram is a spike at 0 with a long tail and Otsu
   /// lands far too high; the cube root makes it closer to bimodal (DRIVE: docs/vessel_video.md).
   double otsu_power = 1.0 / 3.0;
+  /// Otsu's threshold is raised to at least this: a flat or empty frame has only rounding-level
+  /// responses, and Otsu would split those into a "mask".
+  double min_otsu = 1e-3;
 };
 
 /// What segment_mask() found, besides the mask.
@@ -134,12 +137,15 @@ inline segment_mask_info segment_mask(const image_view<const float>& vesselness,
                    std::string(where) + ": min_length_um must be finite and >= 0");
   VASOSTAT_EXPECTS(std::isfinite(o.max_hole_area_um2) && o.max_hole_area_um2 >= 0,
                    std::string(where) + ": max_hole_area_um2 must be finite and >= 0");
+  VASOSTAT_EXPECTS(std::isfinite(o.min_otsu) && o.min_otsu >= 0,
+                   std::string(where) + ": min_otsu must be finite and >= 0");
   VASOSTAT_EXPECTS(std::isfinite(o.otsu_power) && o.otsu_power > 0 && o.otsu_power <= 1,
                    std::string(where) + ": otsu_power must be in (0, 1]");
 
   const std::ptrdiff_t w = vesselness.width, h = vesselness.height;
   segment_mask_info info;
-  info.high = o.high > 0 ? o.high : detail::otsu_threshold(vesselness, o.otsu_power);
+  info.high = o.high > 0 ? o.high
+                         : std::max(detail::otsu_threshold(vesselness, o.otsu_power), o.min_otsu);
   info.low = o.method == threshold_method::hysteresis ? o.low_ratio * info.high : info.high;
   const auto hi = static_cast<float>(info.high), lo = static_cast<float>(info.low);
   // 0 background, 1 candidate (>= low), 2 vessel

@@ -28,6 +28,7 @@ struct vesselness_options {
   double um_per_px = 1.0;     ///< calibration: converts scales_um to pixels
   double beta = 0.5;          ///< blob-vs-line sensitivity (Frangi's beta)
   double c = 0.0;             ///< structureness scale; 0 = half the max sigma^2-normalised ||H||
+                              ///< (at least 1e-4 x the largest |pixel|: a flat frame gives ~0)
   bool dark_vessels = true;   ///< dark vessels on a bright background (false: bright vessels)
   double truncate = 4.0;      ///< filter radius = ceil(truncate * sigma_px), as scipy/skimage
 };
@@ -250,10 +251,17 @@ void vesselness_impl(const image_view<const T>& frame, const image_view<float>& 
                        });
   }
   if (auto_c) {
-    double c = 0.5 * std::sqrt(static_cast<double>(max_s2));
-    if (!(c > 0)) {
-      c = 1.0;  // a constant frame: no structure anywhere, every response is 0
+    // Floor: 1e-4 of the frame's largest magnitude (or 1e-4), so that the rounding noise of
+    // a constant frame's Hessian (~1e-6 relative) is not blown up into full responses.
+    float max_abs = 0.0f;
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      const float* r = in.row(y);
+      for (std::ptrdiff_t x = 0; x < w; ++x) {
+        max_abs = std::max(max_abs, std::abs(r[x]));
+      }
     }
+    const double floor_c = 1e-4 * std::max(1.0, static_cast<double>(max_abs));
+    const double c = std::max(0.5 * std::sqrt(static_cast<double>(max_s2)), floor_c);
     const auto k = static_cast<float>(1.0 / (2.0 * c * c));
     for (std::size_t si = 0; si < ns; ++si) {
       const auto scale = static_cast<float>(o.scales_um[si]);

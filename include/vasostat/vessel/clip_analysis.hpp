@@ -1,0 +1,124 @@
+#pragma once
+// vessel::analyze_clip: the whole video chain in one call — stabilise, flicker gains + mean
+// image, vesselness, mask, skeleton/graph/density (vessel::analyze_mask), one space-time
+// diagram per traced segment, velocity, flow class, site metrics (perfusion) and quality.
+// Cost: dominated by vesselness on the mean image and one diagram + velocity per segment.
+
+#include <vasostat/core/error.hpp>
+#include <vasostat/core/image.hpp>
+#include <vasostat/vessel/analyze.hpp>
+#include <vasostat/vessel/clip.hpp>
+#include <vasostat/vessel/flow.hpp>
+#include <vasostat/vessel/mean_image.hpp>
+#include <vasostat/vessel/perfusion.hpp>
+#include <vasostat/vessel/quality.hpp>
+#include <vasostat/vessel/segment.hpp>
+#include <vasostat/vessel/space_time.hpp>
+#include <vasostat/vessel/stabilize.hpp>
+#include <vasostat/vessel/velocity.hpp>
+#include <vasostat/vessel/vesselness.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace vasostat::inline v0::vessel {
+
+struct analyze_clip_options {
+  bool stabilize = true;                  ///< estimate and apply per-frame translations
+  vesselness_options vesselness = {};     ///< um_per_px is taken from the clip's calibration
+  segment_mask_options mask = {};         ///< um_per_px is taken from the clip's calibration
+  trace_options trace = {};
+  double small_vessel_um = 20.0;          ///< small vessels: diameter < this
+  double min_segment_um = 0.0;            ///< segments shorter than this get no velocity (class 0)
+  space_time_options space_time = {};     ///< offsets and gains are filled in
+  velocity_options velocity = {};
+  flow_options flow = {};
+  quality_options quality = {};
+};
+
+/// One traced segment's record.
+struct segment_record {
+  double length_um = 0;
+  double diameter_um = 0;
+  velocity_result velocity;
+  flow_record flow;
+  bool measured = false;  ///< false: shorter than min_segment_um or 4 px, no velocity measured
+};
+
+struct clip_analysis {
+  stabilize_result stabilization;
+  mean_image_result mean;
+  image<float> vesselness;
+  image<std::uint8_t> mask;
+  graph vessels;
+  density_metrics density;
+  std::vector<segment_record> segments;  ///< parallel to vessels.segments
+  perfusion_result perfusion;
+  quality_result quality;
+};
+
+/// Analyses a clip end to end. Throws vasostat::invalid_argument for a bad clip (empty, frames
+/// of different sizes, NaN pixels, fps or um_per_px <= 0/NaN), fewer than 2 frames, or bad
+/// options (as the steps report them).
+template <grey_pixel T>
+[[nodiscard]] clip_analysis analyze_clip(const clip<T>& c, const analyze_clip_options& o = {}) {
+  const char* where = "vasostat::vessel::analyze_clip";
+  detail::check_clip(c, where, 2);
+  const double um = c.calibration.um_per_px;
+  clip_analysis a;
+  if (o.stabilize) {
+    a.stabilization = stabilize(c);
+  } else {
+    a.stabilization.offsets.assign(c.frames.size(), {});
+    a.stabilization.peak.assign(c.frames.size(), 1.0);
+  }
+  a.mean = mean_image(c, a.stabilization.offsets);
+  auto vo = o.vesselness;
+  vo.um_per_px = um;
+  a.vesselness.resize(c.frames[0].width, c.frames[0].height);
+  vesselness_workspace vws;
+  vesselness(image_view<const float>(a.mean.mean.view()), a.vesselness.view(), vws, vo);
+  auto mo = o.mask;
+  mo.um_per_px = um;
+  a.mask.resize(c.frames[0].width, c.frames[0].height);
+  segment_mask_workspace sws;
+  (void)segment_mask(a.vesselness.view(), a.mask.view(), sws, mo);
+  const auto m = analyze_mask(a.mask.view(), {.density = {.um_per_px = um,
+                                                          .small_vessel_um = o.small_vessel_um},
+                                               .trace = o.trace});
+  a.vessels = m.vessels;
+  a.density = m.metrics;
+  auto so = o.space_time;
+  so.offsets = a.stabilization.offsets;
+  so.frame_gain = a.mean.gain;
+  std::vector<flow_class> classes;
+  double venule_len = 0, venule_perfused = 0;
+  for (const auto& s : a.vessels.segments) {
+    segment_record r;
+    r.length_um = s.length_px * um;
+    r.diameter_um = s.diameter_px * um;
+    if (s.centreline.size() >= 5 && r.length_um >= o.min_segment_um) {
+      const auto d = space_time(c, s, so);
+      r.velocity = velocity(d, o.velocity);
+      r.flow = classify_flow(r.velocity, o.flow);
+      r.measured = true;
+    }
+    classes.push_back(r.flow.cls);
+    if (!(r.diameter_um < o.small_vessel_um)) {
+      venule_len += r.length_um;
+      venule_perfused += r.flow.cls >= flow_class::sluggish ? r.length_um : 0.0;
+    }
+    a.segments.push_back(r);
+  }
+  a.perfusion = perfusion(a.vessels, classes, {.um_per_px = um, .small_vessel_um = o.small_vessel_um});
+  quality_inputs qi;
+  qi.stability = o.stabilize ? &a.stabilization : nullptr;
+  qi.tvd_mm_per_mm2 = a.density.tvd_mm_per_mm2;
+  if (venule_len > 0) {
+    qi.venular_perfused_fraction = venule_perfused / venule_len;
+  }
+  a.quality = quality(c, qi, o.quality);
+  return a;
+}
+
+}  // namespace vasostat::inline v0::vessel
