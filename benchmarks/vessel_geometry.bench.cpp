@@ -2,13 +2,18 @@
 // rendered vessel masks (≈18 % vessel pixels, widths 3–30 px): SIMD vs scalar twins.
 
 #include <vasostat/core/random.hpp>
+#include <vasostat/vessel/analyze.hpp>
 #include <vasostat/vessel/distance_transform.hpp>
 #include <vasostat/vessel/skeletonize.hpp>
+#include <vasostat/vessel/trace.hpp>
 
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <string>
 #include <utility>
 
 #include "../tests/support/vessel_geometry_support.hpp"
@@ -23,6 +28,17 @@ const vasostat::image<std::uint8_t>& bench_mask(std::ptrdiff_t w, std::ptrdiff_t
   if (it == cache.end()) {
     vasostat::random_generator rng(2024);
     it = cache.emplace(std::make_pair(w, h), vessel_test::render_network(w, h, 0.18, rng)).first;
+    // benchmarks/compare/vessel_geometry.py times skimage and OpenCV on these very masks.
+    if (const char* dir = std::getenv("VASOSTAT_BENCH_DUMP_DIR")) {
+      std::ofstream f(std::string(dir) + "/mask_" + std::to_string(w) + "x" + std::to_string(h) + ".pgm",
+                      std::ios::binary);
+      f << "P5\n" << w << " " << h << "\n255\n";
+      for (std::ptrdiff_t y = 0; y < h; ++y) {
+        for (std::ptrdiff_t x = 0; x < w; ++x) {
+          f.put(static_cast<char>(it->second(x, y) != 0 ? 255 : 0));
+        }
+      }
+    }
   }
   return it->second;
 }
@@ -77,8 +93,35 @@ void BM_distance_transform(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * mask.width() * mask.height() * 5);
 }
 
+void BM_trace(benchmark::State& state) {
+  const auto& mask = bench_mask(state.range(0), state.range(1));
+  const vasostat::image<std::uint8_t> skel = vs::skeletonize(mask.view());
+  const vasostat::image<float> dist = vs::distance_transform(mask.view());
+  std::size_t segments = 0;
+  for (auto _ : state) {
+    vs::graph g = vs::trace(skel.view(), dist.view());
+    segments = g.segments.size();
+    benchmark::DoNotOptimize(g.segments.data());
+  }
+  state.counters["segments"] = static_cast<double>(segments);
+  state.SetItemsProcessed(state.iterations() * mask.width() * mask.height());
+}
+
+/// The whole mask -> density metrics path (skeletonize, distance transform, trace, density).
+void BM_analyze_mask(benchmark::State& state) {
+  const auto& mask = bench_mask(state.range(0), state.range(1));
+  vs::analyze_workspace ws;
+  for (auto _ : state) {
+    vs::mask_analysis a = vs::analyze_mask(mask.view(), {.density = {.um_per_px = 1.0}}, ws);
+    benchmark::DoNotOptimize(a.metrics.tvd_mm_per_mm2);
+  }
+  state.SetItemsProcessed(state.iterations() * mask.width() * mask.height());
+}
+
 }  // namespace
 
+BENCHMARK(BM_trace)->Name("trace")->Apply(frame_sizes);
+BENCHMARK(BM_analyze_mask)->Name("analyze_mask")->Apply(frame_sizes);
 BENCHMARK(BM_skeletonize<0>)->Name("skeletonize/simd")->Apply(frame_sizes);
 BENCHMARK(BM_skeletonize<1>)->Name("skeletonize/words64")->Apply(frame_sizes);
 BENCHMARK(BM_skeletonize<2>)->Name("skeletonize/scalar")->Apply(frame_sizes);

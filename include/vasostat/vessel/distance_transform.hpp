@@ -28,7 +28,6 @@ namespace vasostat::inline v0::vessel {
 /// Reusable memory of distance_transform (a few rows; no per-pixel buffer besides the output).
 struct distance_transform_workspace {
   aligned_buffer<std::int64_t> f;     ///< squared vertical distances of one row, with 2 sentinels
-  aligned_buffer<float> g;            ///< vertical distances of one row
   aligned_buffer<float> down;         ///< running distance to the nearest 0 below, per column
   aligned_buffer<std::int32_t> v;     ///< envelope sites
   aligned_buffer<std::int64_t> znum;  ///< envelope boundaries as fractions znum / zden
@@ -53,7 +52,7 @@ inline void distance_up_scalar(image_view<const std::uint8_t> mask, image_view<f
 /// Vertical pass, upward half for one row, scalar twin: down[x] = rows down to the nearest 0
 /// (row height is background), g[x] = min(up, down).
 inline void distance_down_row_scalar(const std::uint8_t* m, const float* up, float* down, float* g,
-                                     std::ptrdiff_t w) noexcept {
+                                     std::ptrdiff_t w) noexcept {  // g may alias up
   for (std::ptrdiff_t x = 0; x < w; ++x) {
     down[x] = m[x] == 0 ? 0.0f : down[x] + 1.0f;
     g[x] = std::min(up[x], down[x]);
@@ -144,20 +143,27 @@ void distance_down_row_simd(const std::uint8_t* m, const float* up, float* down,
 }
 #endif
 
-/// Horizontal pass on one row: from the vertical distances `g`, writes the Euclidean distances
-/// to `row`. Each run of non-zero g between two zeros (or the virtual background
+/// Horizontal pass on one row, in place: `row` holds the vertical distances g(x) on entry and
+/// the Euclidean distances on exit. Each run of non-zero g between two zeros (or the virtual background
 /// just outside the row) gets the lower envelope of the parabolas (x - q)^2 + g(q)^2 of its
 /// sites plus the two bounding zeros (Felzenszwalb–Huttenlocher, integer-exact comparisons).
-inline void distance_row(const float* g, float* row, std::ptrdiff_t w,
-                         distance_transform_workspace& ws) noexcept {
+inline void distance_row(float* row, std::ptrdiff_t w, distance_transform_workspace& ws) noexcept {
   std::int64_t* f = ws.f.data() + 1;  // f[-1] and f[w] are background
   std::int32_t* v = ws.v.data();
   std::int64_t* zn = ws.znum.data();
   std::int64_t* zd = ws.zden.data();
+  const float* g = row;
   std::ptrdiff_t x = 0;
   while (x < w) {
+    if (x + 4 <= w) {  // skip background (0.0f has all bits 0) four pixels at a time
+      std::uint64_t pair[2];
+      std::memcpy(pair, row + x, sizeof(pair));
+      if ((pair[0] | pair[1]) == 0) {
+        x += 4;
+        continue;
+      }
+    }
     if (g[x] == 0.0f) {
-      row[x] = 0.0f;
       ++x;
       continue;
     }
@@ -201,7 +207,11 @@ inline void distance_row(const float* g, float* row, std::ptrdiff_t w,
       }
       const std::int64_t dx = px - v[j];
       const std::int64_t d2 = dx * dx + f[v[j]];
-      row[px] = static_cast<float>(std::sqrt(static_cast<double>(d2)));
+      // Below 2^24 the float conversion is exact and sqrtf equals float(sqrt(double)) (double
+      // rounding is innocuous for sqrt when 53 >= 2 * 24 + 2).
+      row[px] = d2 < (std::int64_t{1} << 24)
+                    ? std::sqrt(static_cast<float>(d2))
+                    : static_cast<float>(std::sqrt(static_cast<double>(d2)));
     }
     x = b;
   }
@@ -218,7 +228,6 @@ inline void distance_transform_kernel(image_view<const std::uint8_t> mask, image
   ws.v.resize(n);
   ws.znum.resize(n);
   ws.zden.resize(n);
-  ws.g.resize(n);
   ws.down.resize(n);
   std::fill(ws.down.begin(), ws.down.end(), 0.0f);  // row `height` is background
 #if !VASOSTAT_HAS_SIMD
@@ -235,12 +244,12 @@ inline void distance_transform_kernel(image_view<const std::uint8_t> mask, image
   for (std::ptrdiff_t y = h - 1; y >= 0; --y) {
     if (use_simd) {
 #if VASOSTAT_HAS_SIMD
-      distance_down_row_simd<simd_arch>(mask.row(y), out.row(y), ws.down.data(), ws.g.data(), w);
+      distance_down_row_simd<simd_arch>(mask.row(y), out.row(y), ws.down.data(), out.row(y), w);
 #endif
     } else {
-      distance_down_row_scalar(mask.row(y), out.row(y), ws.down.data(), ws.g.data(), w);
+      distance_down_row_scalar(mask.row(y), out.row(y), ws.down.data(), out.row(y), w);
     }
-    distance_row(ws.g.data(), out.row(y), w, ws);
+    distance_row(out.row(y), w, ws);
   }
 }
 

@@ -19,7 +19,8 @@
 // unit normal n from the smoothed tangent, the local width is w = D(p + n) + D(p − n) + 1 (D
 // bilinearly interpolated; exact for axis-aligned tubes of any integer width, whatever side of
 // the true centre the skeleton pixel lies on). diameter_px = median of w over the chain pixels
-// farther than the end's radius from either end (all pixels if none are).
+// farther than the end's radius from either end (all pixels if none are; long chains are sampled
+// at ≤ 48 evenly spaced pixels).
 
 #include <vasostat/core/error.hpp>
 #include <vasostat/core/image_view.hpp>
@@ -27,11 +28,15 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -60,6 +65,7 @@ struct trace_segment {
   bool loop = false;
   bool alive = true;
   double length = 0;
+  mutable double diameter = -1;  ///< cached segment_diameter (-1: not computed)
 };
 
 /// Smoothed-polyline length of `pts` (open chain or closed loop).
@@ -90,7 +96,7 @@ inline double smoothed_length(const std::vector<std::array<double, 2>>& pts, boo
   const std::ptrdiff_t last = closed ? n : n - 1;
   for (std::ptrdiff_t i = 1; i <= last; ++i) {
     const std::array<double, 2> cur = smoothed(i % n);
-    len += std::hypot(cur[0] - prev[0], cur[1] - prev[1]);
+    len += std::sqrt((cur[0] - prev[0]) * (cur[0] - prev[0]) + (cur[1] - prev[1]) * (cur[1] - prev[1]));
     prev = cur;
   }
   return len;
@@ -126,8 +132,10 @@ class tracer {
     build_pixels();
     build_nodes();
     build_segments();
-    for (auto& seg : segs_) {
-      seg.length = chain_length(seg, 1.0, 1.0);
+    inc_.assign(nodes_.size(), {});
+    for (std::size_t i = 0; i < segs_.size(); ++i) {
+      segs_[i].length = chain_length(segs_[i], 1.0, 1.0);
+      attach(static_cast<std::int32_t>(i));
     }
     if (opt_.prune_spurs) {
       prune();
@@ -147,27 +155,53 @@ class tracer {
     return {-s_ - 1, -s_, -s_ + 1, -1, 1, s_ - 1, s_, s_ + 1};
   }
 
+  /// Node id of pixel i (junction-cluster or end pixel), -1 for path pixels.
+  [[nodiscard]] std::int32_t node_at(std::ptrdiff_t i) const {
+    if (degree_[static_cast<std::size_t>(i)] == 2) {
+      return -1;
+    }
+    const auto it = node_of_.find(i);
+    return it == node_of_.end() ? -1 : it->second;
+  }
+
+  void set_node(std::ptrdiff_t i, std::int32_t id) { node_of_[i] = id; }
+
   void build_pixels() {
     on_.assign(static_cast<std::size_t>(s_ * (h_ + 2)), 0);
     for (std::ptrdiff_t y = 0; y < h_; ++y) {
       const std::uint8_t* r = skel_.row(y);
-      for (std::ptrdiff_t x = 0; x < w_; ++x) {
+      std::ptrdiff_t x = 0;
+      while (x < w_) {
+        if (x + 8 <= w_) {  // skip 8 background pixels at once
+          std::uint64_t v;
+          std::memcpy(&v, r + x, 8);
+          if (v == 0) {
+            x += 8;
+            continue;
+          }
+        }
         if (r[x] != 0) {
           on_[static_cast<std::size_t>(idx(x, y))] = 1;
           pixels_.push_back(idx(x, y));
         }
+        ++x;
       }
     }
-    node_of_.assign(on_.size(), -1);
+    node_of_.clear();
     visited_.assign(on_.size(), 0);
     degree_.assign(on_.size(), 0);
+    nbmask_.assign(on_.size(), 0);
     const auto off = offsets();
     for (std::ptrdiff_t i : pixels_) {
       int n = 0;
-      for (std::ptrdiff_t o : off) {
-        n += on_[static_cast<std::size_t>(i + o)];
+      unsigned mask = 0;
+      for (std::size_t k = 0; k < 8; ++k) {
+        const unsigned b = on_[static_cast<std::size_t>(i + off[k])];
+        n += static_cast<int>(b);
+        mask |= b << k;
       }
       degree_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n);
+      nbmask_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(mask);
     }
   }
 
@@ -176,7 +210,7 @@ class tracer {
     std::vector<std::ptrdiff_t> stack;
     for (std::ptrdiff_t i : pixels_) {
       const int d = degree_[static_cast<std::size_t>(i)];
-      if (node_of_[static_cast<std::size_t>(i)] >= 0) {
+      if (node_at(i) >= 0) {
         continue;
       }
       if (d == 1) {
@@ -185,14 +219,14 @@ class tracer {
         n.rep = pt(i);
         n.cx = n.rep.x;
         n.cy = n.rep.y;
-        node_of_[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(nodes_.size());
+        set_node(i, static_cast<std::int32_t>(nodes_.size()));
         nodes_.push_back(std::move(n));
       } else if (d >= 3) {
         trace_node n;
         n.junction = true;
         const auto id = static_cast<std::int32_t>(nodes_.size());
         stack.assign(1, i);
-        node_of_[static_cast<std::size_t>(i)] = id;
+        set_node(i, id);
         while (!stack.empty()) {
           const std::ptrdiff_t c = stack.back();
           stack.pop_back();
@@ -200,8 +234,8 @@ class tracer {
           for (std::ptrdiff_t o : off) {
             const std::ptrdiff_t j = c + o;
             if (on_[static_cast<std::size_t>(j)] != 0 && degree_[static_cast<std::size_t>(j)] >= 3 &&
-                node_of_[static_cast<std::size_t>(j)] < 0) {
-              node_of_[static_cast<std::size_t>(j)] = id;
+                node_at(j) < 0) {
+              set_node(j, id);
               stack.push_back(j);
             }
           }
@@ -230,12 +264,12 @@ class tracer {
   void walk(std::ptrdiff_t start, std::ptrdiff_t first) {
     const auto off = offsets();
     trace_segment seg;
-    seg.a = node_of_[static_cast<std::size_t>(start)];
+    seg.a = node_at(start);
     seg.px.push_back(pt(start));
     std::ptrdiff_t prev = start, cur = first;
     for (;;) {
       seg.px.push_back(pt(cur));
-      const std::int32_t nd = node_of_[static_cast<std::size_t>(cur)];
+      const std::int32_t nd = node_at(cur);
       if (nd >= 0) {
         seg.b = nd;
         if (degree_[static_cast<std::size_t>(cur)] == 1) {
@@ -245,13 +279,12 @@ class tracer {
       }
       visited_[static_cast<std::size_t>(cur)] = 1;
       std::ptrdiff_t next = -1;
-      for (std::ptrdiff_t o : off) {
-        const std::ptrdiff_t j = cur + o;
-        if (j == prev || on_[static_cast<std::size_t>(j)] == 0) {
+      for (unsigned m = nbmask_[static_cast<std::size_t>(cur)]; m != 0; m &= m - 1) {
+        const std::ptrdiff_t j = cur + off[static_cast<std::size_t>(std::countr_zero(m))];
+        if (j == prev) {
           continue;
         }
-        if (node_of_[static_cast<std::size_t>(j)] >= 0 ||
-            visited_[static_cast<std::size_t>(j)] == 0) {
+        if (node_at(j) >= 0 || visited_[static_cast<std::size_t>(j)] == 0) {
           next = j;
           break;
         }
@@ -283,7 +316,7 @@ class tracer {
           if (on_[static_cast<std::size_t>(j)] == 0) {
             continue;
           }
-          const std::int32_t nj = node_of_[static_cast<std::size_t>(j)];
+          const std::int32_t nj = node_at(j);
           if (nj == static_cast<std::int32_t>(n)) {
             continue;  // inside the same cluster
           }
@@ -310,7 +343,7 @@ class tracer {
     }
     // What is left are closed loops of path pixels.
     for (std::ptrdiff_t i : pixels_) {
-      if (visited_[static_cast<std::size_t>(i)] != 0 || node_of_[static_cast<std::size_t>(i)] >= 0 ||
+      if (visited_[static_cast<std::size_t>(i)] != 0 || node_at(i) >= 0 ||
           degree_[static_cast<std::size_t>(i)] != 2) {
         continue;
       }
@@ -393,7 +426,7 @@ class tracer {
     bx /= static_cast<double>(m);
     by /= static_cast<double>(m);
     double ux = e.x - bx, uy = e.y - by;
-    const double ul = std::hypot(ux, uy);
+    const double ul = std::sqrt(ux * ux + uy * uy);
     if (ul == 0) {
       return {0.0, false};
     }
@@ -413,9 +446,11 @@ class tracer {
     return {0.0, false};
   }
 
+  /// Segment ends at node n among alive segments (a loop through n counts twice).
   [[nodiscard]] int node_degree(std::int32_t n) const {
     int d = 0;
-    for (const auto& s : segs_) {
+    for (std::int32_t i : inc_[static_cast<std::size_t>(n)]) {
+      const auto& s = segs_[static_cast<std::size_t>(i)];
       if (s.alive && !s.loop) {
         d += (s.a == n ? 1 : 0) + (s.b == n ? 1 : 0);
       }
@@ -423,79 +458,120 @@ class tracer {
     return d;
   }
 
-  void prune() {
-    std::vector<int> deg(nodes_.size(), 0);
-    for (const auto& s : segs_) {
-      if (!s.loop) {
-        if (s.a >= 0) ++deg[static_cast<std::size_t>(s.a)];
-        if (s.b >= 0) ++deg[static_cast<std::size_t>(s.b)];
+  void attach(std::int32_t seg) {
+    const auto& s = segs_[static_cast<std::size_t>(seg)];
+    for (std::int32_t n : {s.a, s.b}) {
+      if (n >= 0) {
+        auto& list = inc_[static_cast<std::size_t>(n)];
+        if (std::find(list.begin(), list.end(), seg) == list.end()) {
+          list.push_back(seg);
+        }
       }
     }
-    for (;;) {
-      std::ptrdiff_t best = -1;
-      double best_len = std::numeric_limits<double>::infinity();
-      for (std::size_t i = 0; i < segs_.size(); ++i) {
-        const auto& s = segs_[i];
-        if (!s.alive || s.loop || s.a < 0 || s.b < 0) {
-          continue;
-        }
-        const auto& na = nodes_[static_cast<std::size_t>(s.a)];
-        const auto& nb = nodes_[static_cast<std::size_t>(s.b)];
-        double radius = -1;
-        if (na.junction && nb.junction) {
-          // A short side of a small cycle (a hole in the mask): a self-loop at a junction, or
-          // one of two segments joining the same two junctions.
-          bool redundant = s.a == s.b;
-          for (std::size_t j = 0; j < segs_.size() && !redundant; ++j) {
-            const auto& o = segs_[j];
-            redundant = j != i && o.alive && !o.loop &&
-                        ((o.a == s.a && o.b == s.b) || (o.a == s.b && o.b == s.a)) &&
-                        (o.length > s.length || (o.length == s.length && j < i));
-          }
-          if (redundant && deg[static_cast<std::size_t>(s.a)] >= 3 &&
-              deg[static_cast<std::size_t>(s.b)] >= 3) {
-            radius = std::max(dist_(na.rep.x, na.rep.y), dist_(nb.rep.x, nb.rep.y));
-          }
-        } else if (na.junction != nb.junction) {
-          const auto& j = na.junction ? na : nb;
-          if (deg[static_cast<std::size_t>(na.junction ? s.a : s.b)] >= 3) {
-            radius = dist_(j.rep.x, j.rep.y);
-          }
-        }
-        if (radius < 0) {
-          continue;
-        }
-        const double limit = std::max(opt_.min_spur_length_px, opt_.spur_radius_factor * radius);
-        if (s.length < limit && s.length < best_len) {
-          best_len = s.length;
-          best = static_cast<std::ptrdiff_t>(i);
-        }
+  }
+
+  void detach(std::int32_t seg, std::int32_t n) {
+    if (n >= 0) {
+      auto& list = inc_[static_cast<std::size_t>(n)];
+      list.erase(std::remove(list.begin(), list.end(), seg), list.end());
+    }
+  }
+
+  /// The pruning limit of segment i if it is a prunable spur or short redundant cycle side now
+  /// (one end a free end and the other a junction of degree >= 3; or a self-loop / one of two
+  /// parallel segments between two junctions of degree >= 3, the shorter one), else -1.
+  [[nodiscard]] double prune_limit(std::int32_t i) const {
+    const auto& s = segs_[static_cast<std::size_t>(i)];
+    if (!s.alive || s.loop || s.a < 0 || s.b < 0) {
+      return -1;
+    }
+    const auto& na = nodes_[static_cast<std::size_t>(s.a)];
+    const auto& nb = nodes_[static_cast<std::size_t>(s.b)];
+    double radius = -1;
+    if (na.junction && nb.junction) {
+      bool redundant = s.a == s.b;
+      for (std::int32_t j : inc_[static_cast<std::size_t>(s.a)]) {
+        const auto& o = segs_[static_cast<std::size_t>(j)];
+        redundant = redundant ||
+                    (j != i && o.alive && !o.loop &&
+                     ((o.a == s.a && o.b == s.b) || (o.a == s.b && o.b == s.a)) &&
+                     (o.length > s.length || (o.length == s.length && j < i)));
       }
-      if (best < 0) {
-        break;
+      if (redundant && node_degree(s.a) >= 3 && node_degree(s.b) >= 3) {
+        radius = std::max(dist_(na.rep.x, na.rep.y), dist_(nb.rep.x, nb.rep.y));
       }
-      auto& s = segs_[static_cast<std::size_t>(best)];
+    } else if (na.junction != nb.junction) {
+      const std::int32_t jid = na.junction ? s.a : s.b;
+      const auto& j = nodes_[static_cast<std::size_t>(jid)];
+      if (node_degree(jid) >= 3) {
+        radius = dist_(j.rep.x, j.rep.y);
+      }
+    }
+    if (radius < 0) {
+      return -1;
+    }
+    return std::max(opt_.min_spur_length_px, opt_.spur_radius_factor * radius);
+  }
+
+  /// Iterative pruning, shortest candidate first (a lazy min-heap re-validated on pop); after
+  /// each removal a junction left with two segment ends merges them into one segment.
+  void prune() {
+    using entry = std::pair<double, std::int32_t>;
+    std::vector<entry> heap;
+    auto push_if_candidate = [&](std::int32_t i) {
+      const double limit = prune_limit(i);
+      const double len = segs_[static_cast<std::size_t>(i)].length;
+      if (limit >= 0 && len < limit) {
+        heap.emplace_back(len, i);
+        std::push_heap(heap.begin(), heap.end(), std::greater<>());
+      }
+    };
+    auto push_around = [&](std::int32_t n) {
+      if (n < 0) {
+        return;
+      }
+      const std::vector<std::int32_t> list = inc_[static_cast<std::size_t>(n)];
+      for (std::int32_t j : list) {
+        push_if_candidate(j);
+      }
+    };
+    for (std::size_t i = 0; i < segs_.size(); ++i) {
+      push_if_candidate(static_cast<std::int32_t>(i));
+    }
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+      const auto [len, id] = heap.back();
+      heap.pop_back();
+      auto& s = segs_[static_cast<std::size_t>(id)];
+      const double limit = prune_limit(id);
+      if (!s.alive || s.length != len || limit < 0 || s.length >= limit) {
+        continue;  // stale entry
+      }
       s.alive = false;
-      const bool both = nodes_[static_cast<std::size_t>(s.a)].junction &&
-                        nodes_[static_cast<std::size_t>(s.b)].junction;
+      const std::int32_t a = s.a, b = s.b;
+      detach(id, a);
+      detach(id, b);
+      const bool both = nodes_[static_cast<std::size_t>(a)].junction &&
+                        nodes_[static_cast<std::size_t>(b)].junction;
+      std::vector<std::int32_t> junctions;
       if (both) {
-        --deg[static_cast<std::size_t>(s.a)];
-        --deg[static_cast<std::size_t>(s.b)];
-        for (std::int32_t jid : {s.a, s.b}) {
-          if (deg[static_cast<std::size_t>(jid)] == 2 && nodes_[static_cast<std::size_t>(jid)].alive) {
-            merge_at(jid);
-            deg[static_cast<std::size_t>(jid)] = 0;
-          }
-        }
-        continue;
+        junctions = {a, b};
+      } else {
+        const std::int32_t jid = nodes_[static_cast<std::size_t>(a)].junction ? a : b;
+        nodes_[static_cast<std::size_t>(jid == a ? b : a)].alive = false;
+        junctions = {jid};
       }
-      const std::int32_t jid = nodes_[static_cast<std::size_t>(s.a)].junction ? s.a : s.b;
-      const std::int32_t eid = jid == s.a ? s.b : s.a;
-      nodes_[static_cast<std::size_t>(eid)].alive = false;
-      --deg[static_cast<std::size_t>(jid)];
-      if (deg[static_cast<std::size_t>(jid)] == 2) {
-        merge_at(jid);
-        deg[static_cast<std::size_t>(jid)] = 0;
+      for (std::int32_t jid : junctions) {
+        if (nodes_[static_cast<std::size_t>(jid)].alive && node_degree(jid) == 2) {
+          const std::int32_t merged = merge_at(jid);
+          if (merged >= 0) {
+            const auto& m = segs_[static_cast<std::size_t>(merged)];
+            push_around(m.a);
+            push_around(m.b);
+          }
+        } else {
+          push_around(jid);
+        }
       }
     }
   }
@@ -535,33 +611,39 @@ class tracer {
     return path;
   }
 
-  /// Junction `n` has two segment ends left: join them through the cluster into one segment.
-  void merge_at(std::int32_t n) {
-    std::vector<std::size_t> inc;
-    for (std::size_t i = 0; i < segs_.size(); ++i) {
-      const auto& s = segs_[i];
+  /// Junction `n` has two segment ends left: joins them through the cluster into one segment;
+  /// returns the surviving segment's index (-1 if nothing was merged).
+  std::int32_t merge_at(std::int32_t n) {
+    std::vector<std::int32_t> inc;
+    for (std::int32_t i : inc_[static_cast<std::size_t>(n)]) {
+      const auto& s = segs_[static_cast<std::size_t>(i)];
       if (s.alive && !s.loop && (s.a == n || s.b == n)) {
         inc.push_back(i);
       }
     }
     auto& node = nodes_[static_cast<std::size_t>(n)];
     if (inc.size() == 1) {
-      auto& s = segs_[inc[0]];
+      auto& s = segs_[static_cast<std::size_t>(inc[0])];
       if (s.a == n && s.b == n) {  // a loop through this node only
         std::vector<point> path = cluster_path(node, s.px.back(), s.px.front());
-        s.px.insert(s.px.end(), path.begin() + (path.empty() ? 0 : 1), path.end() - (path.size() > 1 ? 1 : 0));
+        if (path.size() > 2) {
+          s.px.insert(s.px.end(), path.begin() + 1, path.end() - 1);
+        }
         s.loop = true;
         s.a = s.b = -1;
         node.alive = false;
+        inc_[static_cast<std::size_t>(n)].clear();
+        s.diameter = -1;
         s.length = chain_length(s, 1.0, 1.0);
+        return inc[0];
       }
-      return;
+      return -1;
     }
     if (inc.size() != 2) {
-      return;
+      return -1;
     }
-    trace_segment& s1 = segs_[inc[0]];
-    trace_segment& s2 = segs_[inc[1]];
+    trace_segment& s1 = segs_[static_cast<std::size_t>(inc[0])];
+    trace_segment& s2 = segs_[static_cast<std::size_t>(inc[1])];
     // Orient s1 to end at n and s2 to start at n.
     if (s1.a == n) {
       std::reverse(s1.px.begin(), s1.px.end());
@@ -572,7 +654,7 @@ class tracer {
       std::swap(s2.a, s2.b);
     }
     std::vector<point> path = cluster_path(node, s1.px.back(), s2.px.front());
-    std::vector<point> merged = s1.px;
+    std::vector<point> merged = std::move(s1.px);
     if (path.size() > 2) {
       merged.insert(merged.end(), path.begin() + 1, path.end() - 1);
     }
@@ -582,13 +664,17 @@ class tracer {
       merged.insert(merged.end(), s2.px.begin() + 1, s2.px.end());
     }
     s1.px = std::move(merged);
+    detach(inc[1], s2.a);
+    detach(inc[1], s2.b);
+    detach(inc[0], n);
     s1.b = s2.b;
     s2.alive = false;
     node.alive = false;
-    if (s1.a == s1.b && s1.a >= 0 && !nodes_[static_cast<std::size_t>(s1.a)].junction) {
-      s1.loop = false;  // cannot happen: an end node has one segment
-    }
+    inc_[static_cast<std::size_t>(n)].clear();
+    attach(inc[0]);
+    s1.diameter = -1;
     s1.length = chain_length(s1, 1.0, 1.0);
+    return inc[0];
   }
 
   void merge_degree_two() {
@@ -600,6 +686,13 @@ class tracer {
   }
 
   [[nodiscard]] double segment_diameter(const trace_segment& seg) const {
+    if (seg.diameter < 0) {
+      seg.diameter = compute_diameter(seg);
+    }
+    return seg.diameter;
+  }
+
+  [[nodiscard]] double compute_diameter(const trace_segment& seg) const {
     const std::vector<point>& px = seg.px;
     const auto n = static_cast<std::ptrdiff_t>(px.size());
     if (n == 0) {
@@ -617,7 +710,9 @@ class tracer {
     const int k = std::max(1, opt_.smoothing_half_window);
     std::vector<double> widths;
     std::vector<double> all;
-    for (std::ptrdiff_t i = 0; i < n; ++i) {
+    // The median needs no more than ~48 samples: long chains are sampled evenly.
+    const std::ptrdiff_t step = std::max<std::ptrdiff_t>(1, n / 48);
+    for (std::ptrdiff_t i = (n - 1) % step / 2; i < n; i += step) {
       auto at = [&](std::ptrdiff_t j) {
         if (seg.loop) {
           j = ((j % n) + n) % n;
@@ -628,7 +723,7 @@ class tracer {
       };
       const point p0 = at(i - k), p1 = at(i + k);
       double tx = p1.x - p0.x, ty = p1.y - p0.y;
-      const double tl = std::hypot(tx, ty);
+      const double tl = std::sqrt(tx * tx + ty * ty);
       if (tl == 0) {
         tx = 1;
         ty = 0;
@@ -722,11 +817,12 @@ class tracer {
   image_view<const float> dist_;
   trace_options opt_;
   std::ptrdiff_t w_, h_, s_;
-  std::vector<std::uint8_t> on_, visited_, degree_;
-  std::vector<std::int32_t> node_of_;
+  std::vector<std::uint8_t> on_, visited_, degree_, nbmask_;
+  std::unordered_map<std::ptrdiff_t, std::int32_t> node_of_;  // node pixels only
   std::vector<std::ptrdiff_t> pixels_;
   std::vector<trace_node> nodes_;
   std::vector<trace_segment> segs_;
+  std::vector<std::vector<std::int32_t>> inc_;  // alive segments at each node
 };
 
 }  // namespace detail
