@@ -22,7 +22,7 @@
 namespace vasostat::inline v0::vessel {
 
 struct density_options {
-  double um_per_px = 0;           ///< calibration along x (columns), µm per pixel; required
+  double um_per_px = 0;           ///< calibration along x (columns), µm per pixel; required, in [1e-6, 1e6]
   double um_per_px_y = 0;         ///< along y (rows); 0 = same as um_per_px
   double small_vessel_um = 20;    ///< small vessels: diameter < this (De Backer 2007: 20 µm)
   /// Optional region of interest (non-zero = analysed), same size as the graph's image; an
@@ -81,18 +81,21 @@ inline std::vector<std::array<double, 2>> segment_points(const graph& g, const s
 /// De Backer grid: horizontal lines at y = -0.5 + k·height/4 and vertical lines at
 /// x = -0.5 + k·width/4 (k = 1, 2, 3; pixel centres at integers); a segment crossing a line
 /// (consecutive centreline points on opposite sides, inside the ROI) counts once per line.
-/// @throws vasostat::invalid_argument naming `options.um_per_px` (≤ 0, NaN, Inf), `um_per_px_y`,
+/// @throws vasostat::invalid_argument naming `options.um_per_px` (≤ 0, NaN, Inf, outside
+///         [1e-6, 1e6]), `um_per_px_y`,
 ///         `small_vessel_um`, `class_edges_um`, or `options.roi` (another size, no pixel inside).
 [[nodiscard]] inline density_metrics density(const graph& g, const density_options& options) {
   constexpr const char* where = "vasostat::vessel::density";
   const double sx = options.um_per_px;
   const double sy = options.um_per_px_y == 0 ? options.um_per_px : options.um_per_px_y;
-  VASOSTAT_EXPECTS(std::isfinite(sx) && sx > 0,
+  // Calibrations outside [1e-6, 1e6] µm/px (1 pm to 1 m per pixel) are rejected as well: they
+  // are unit mistakes, and they would overflow or underflow the areas.
+  VASOSTAT_EXPECTS(std::isfinite(sx) && sx >= 1e-6 && sx <= 1e6,
                    std::string(where) + ": options.um_per_px (" + std::to_string(sx) +
-                       ") must be a finite calibration > 0");
-  VASOSTAT_EXPECTS(std::isfinite(sy) && sy > 0,
+                       ") must be a finite calibration in [1e-6, 1e6] µm per pixel");
+  VASOSTAT_EXPECTS(std::isfinite(sy) && sy >= 1e-6 && sy <= 1e6,
                    std::string(where) + ": options.um_per_px_y (" + std::to_string(sy) +
-                       ") must be finite and > 0 (or 0 for um_per_px)");
+                       ") must be finite and in [1e-6, 1e6] (or 0 for um_per_px)");
   VASOSTAT_EXPECTS(std::isfinite(options.small_vessel_um) && options.small_vessel_um > 0,
                    std::string(where) + ": options.small_vessel_um must be finite and > 0");
   for (std::size_t i = 0; i < options.class_edges_um.size(); ++i) {
