@@ -1,6 +1,7 @@
 // vessel::stabilize recovers a known ±20 px sub-pixel jitter on synthetic clips (noise, flicker,
 // 8-bit quantisation) to 0.25 px; resample_frame aligns; bad input is named.
 
+#include <vasostat/vessel/mean_image.hpp>
 #include <vasostat/vessel/stabilize.hpp>
 
 #include <doctest/doctest.h>
@@ -90,6 +91,31 @@ TEST_CASE("stabilize works on 8-bit frames and another reference frame") {
     }
   }
   CHECK(err / n < 4.0);  // noise sd 2 each + flicker; misaligned frames differ by ~15
+}
+
+TEST_CASE("the mean image of the stabilised clip is sharp, the unaligned one is not") {
+  const auto c = make_jittered_clip(320, 240, 8, 20.0, 3.0, 31);
+  std::vector<image_view<const float>> views(c.frames.begin(), c.frames.end());
+  const vessel::clip<float> clip{views, {1.0, 25.0}};
+  const auto st = vessel::stabilize(clip);
+  const auto aligned = vessel::mean_image(clip, st.offsets);
+  const auto blurred = vessel::mean_image(clip);
+  double e_aligned = 0, e_blurred = 0, n = 0;
+  for (std::ptrdiff_t y = 30; y < 210; ++y) {
+    for (std::ptrdiff_t x = 30; x < 290; ++x) {
+      // frame 0 is the reference; remove its flicker gain with the mean image's gain
+      const double ref = aligned.gain[0] * c.frames[0](x, y);
+      e_aligned += std::abs(aligned.mean(x, y) - ref);
+      e_blurred += std::abs(blurred.mean(x, y) - ref);
+      n += 1;
+    }
+  }
+  MESSAGE("mean |mean image - reference|: aligned " << e_aligned / n << ", unaligned " << e_blurred / n);
+  CHECK(e_aligned / n < 3.0);  // noise sd 3 in the reference alone gives ~2.4
+  CHECK(e_blurred / n > 2 * e_aligned / n);
+  const vessel::translation wrong[] = {{0, 0}};
+  CHECK_THROWS_WITH_AS((void)vessel::mean_image(clip, wrong), doctest::Contains("offsets"),
+                       vasostat::invalid_argument);
 }
 
 TEST_CASE("stabilize of a constant clip returns zero offsets") {

@@ -8,6 +8,7 @@
 #include <vasostat/vessel/clip.hpp>
 #include <vasostat/vessel/stabilize.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <span>
@@ -80,16 +81,35 @@ template <grey_pixel T>
                                   : std::vector<double>(c.frames.size(), 1.0);
   const std::ptrdiff_t w = c.frames[0].width, h = c.frames[0].height;
   std::vector<double> acc(static_cast<std::size_t>(w * h), 0.0);
+  std::vector<std::ptrdiff_t> cols;
   for (std::size_t t = 0; t < c.frames.size(); ++t) {
     const auto& f = c.frames[t];
     const double g = r.gain[t];
     const bool shift = !offsets.empty() && (offsets[t].dx != 0 || offsets[t].dy != 0);
+    // a constant shift: the same bilinear weights everywhere, clamped column/row indices
+    const double sx = shift ? -offsets[t].dx : 0.0, sy = shift ? -offsets[t].dy : 0.0;
+    const double fsx = std::floor(sx), fsy = std::floor(sy);
+    const auto ix = static_cast<std::ptrdiff_t>(fsx), iy = static_cast<std::ptrdiff_t>(fsy);
+    const double fx = sx - fsx, fy = sy - fsy;
+    if (shift) {
+      cols.resize(static_cast<std::size_t>(2 * w));
+      for (std::ptrdiff_t x = 0; x < w; ++x) {
+        cols[static_cast<std::size_t>(2 * x)] = std::clamp<std::ptrdiff_t>(x + ix, 0, w - 1);
+        cols[static_cast<std::size_t>(2 * x + 1)] = std::clamp<std::ptrdiff_t>(x + ix + 1, 0, w - 1);
+      }
+    }
     for (std::ptrdiff_t y = 0; y < h; ++y) {
       double* a = acc.data() + y * w;
       if (shift) {
+        const T* r0 = f.row(std::clamp<std::ptrdiff_t>(y + iy, 0, h - 1));
+        const T* r1 = f.row(std::clamp<std::ptrdiff_t>(y + iy + 1, 0, h - 1));
+        const double w00 = g * (1 - fx) * (1 - fy), w10 = g * fx * (1 - fy),
+                     w01 = g * (1 - fx) * fy, w11 = g * fx * fy;
         for (std::ptrdiff_t x = 0; x < w; ++x) {
-          a[x] += g * static_cast<double>(detail::bilinear(f, static_cast<double>(x) - offsets[t].dx,
-                                                           static_cast<double>(y) - offsets[t].dy));
+          const auto c0 = cols[static_cast<std::size_t>(2 * x)];
+          const auto c1 = cols[static_cast<std::size_t>(2 * x + 1)];
+          a[x] += w00 * static_cast<double>(r0[c0]) + w10 * static_cast<double>(r0[c1]) +
+                  w01 * static_cast<double>(r1[c0]) + w11 * static_cast<double>(r1[c1]);
         }
       } else {
         const T* row = f.row(y);

@@ -129,6 +129,9 @@ template <grey_pixel T>
   // Reference window for Lucas–Kanade: zero-mean unit-variance values and central gradients,
   // on the window shrunk by a margin so that shifted samples stay inside the frame mostly.
   const std::ptrdiff_t m = std::max<std::ptrdiff_t>(2, full / 16);
+  // Lucas–Kanade samples every second pixel of large windows (4x cheaper; the normal equations
+  // still hold tens of thousands of samples)
+  const std::ptrdiff_t lk_step = full >= 128 ? 2 : 1;
   const std::ptrdiff_t lx0 = x0 + m, ly0 = y0 + m, ln = full - 2 * m;
   std::vector<double> rv(static_cast<std::size_t>(ln * ln)), gx(rv.size()), gy(rv.size()),
       cur(rv.size());
@@ -204,8 +207,8 @@ template <grey_pixel T>
     // (2) Lucas–Kanade refinement: minimise sum (norm(frame(x - d)) - norm(ref(x)))^2
     for (int it = 0; it < o.refine_iterations; ++it) {
       double s = 0, s2 = 0, cnt = 0;
-      for (std::ptrdiff_t y = 0; y < ln; ++y) {
-        for (std::ptrdiff_t x = 0; x < ln; ++x) {
+      for (std::ptrdiff_t y = 0; y < ln; y += lk_step) {
+        for (std::ptrdiff_t x = 0; x < ln; x += lk_step) {
           const double v = detail::bilinear(f, static_cast<double>(lx0 + x) - dx,
                                             static_cast<double>(ly0 + y) - dy);
           cur[static_cast<std::size_t>(y * ln + x)] = v;
@@ -219,9 +222,9 @@ template <grey_pixel T>
         break;
       }
       double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
-      for (std::ptrdiff_t y = 0; y < ln; ++y) {
+      for (std::ptrdiff_t y = 0; y < ln; y += lk_step) {
         const double sy = static_cast<double>(ly0 + y) - dy;
-        for (std::ptrdiff_t x = 0; x < ln; ++x) {
+        for (std::ptrdiff_t x = 0; x < ln; x += lk_step) {
           const double sx = static_cast<double>(lx0 + x) - dx;
           if (sx < 0 || sy < 0 || sx > static_cast<double>(w - 1) || sy > static_cast<double>(h - 1)) {
             continue;  // sample clamped at the frame border: no information
