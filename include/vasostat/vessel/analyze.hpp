@@ -31,6 +31,7 @@ struct analyze_workspace {
   image<float> distance;
   skeletonize_workspace skeletonize;
   distance_transform_workspace distance_transform;
+  trace_workspace trace;
 };
 
 /// Analyses a vessel mask (non-zero = vessel). The skeleton and distance map stay in `ws`.
@@ -55,7 +56,7 @@ struct analyze_workspace {
   skeletonize(mask, ws.skeleton.view(), ws.skeletonize, options.skeleton);
   distance_transform(mask, ws.distance.view(), ws.distance_transform);
   mask_analysis a;
-  a.vessels = trace(ws.skeleton.view(), ws.distance.view(), options.trace);
+  a.vessels = trace(ws.skeleton.view(), ws.distance.view(), options.trace, ws.trace);
   a.metrics = density(a.vessels, options.density);
   return a;
 }

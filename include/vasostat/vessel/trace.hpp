@@ -49,6 +49,13 @@ struct trace_options {
   int smoothing_half_window = 3;   ///< k of the length estimator's moving average (0 = none)
 };
 
+/// Reusable per-pixel scratch of trace (4 bytes per pixel, kept zero between calls), so a video
+/// loop does not clear or fault in fresh pages for every frame; the graph itself still allocates.
+struct trace_workspace {
+  std::vector<std::uint8_t> on, visited, degree, neighbours;
+  std::vector<std::ptrdiff_t> pixels;
+};
+
 namespace detail {
 
 struct trace_node {
@@ -119,8 +126,29 @@ inline float sample_bilinear(image_view<const float> d, double x, double y) {
 class tracer {
  public:
   tracer(image_view<const std::uint8_t> skel, image_view<const float> dist,
-         const trace_options& opt)
-      : skel_(skel), dist_(dist), opt_(opt), w_(skel.width), h_(skel.height), s_(skel.width + 2) {}
+         const trace_options& opt, trace_workspace& ws)
+      : skel_(skel)
+      , dist_(dist)
+      , opt_(opt)
+      , w_(skel.width)
+      , h_(skel.height)
+      , s_(skel.width + 2)
+      , on_(ws.on)
+      , visited_(ws.visited)
+      , degree_(ws.degree)
+      , nbmask_(ws.neighbours)
+      , pixels_(ws.pixels) {}
+
+  tracer(const tracer&) = delete;
+  tracer& operator=(const tracer&) = delete;
+
+  ~tracer() {  // leave the workspace's per-pixel buffers all zero for the next call
+    for (std::ptrdiff_t i : pixels_) {
+      const auto k = static_cast<std::size_t>(i);
+      on_[k] = visited_[k] = degree_[k] = nbmask_[k] = 0;
+    }
+    pixels_.clear();
+  }
 
   graph run() {
     graph g;
@@ -167,7 +195,14 @@ class tracer {
   void set_node(std::ptrdiff_t i, std::int32_t id) { node_of_[i] = id; }
 
   void build_pixels() {
-    on_.assign(static_cast<std::size_t>(s_ * (h_ + 2)), 0);
+    const auto total = static_cast<std::size_t>(s_ * (h_ + 2));
+    pixels_.clear();
+    if (on_.size() != total) {
+      on_.assign(total, 0);
+      visited_.assign(total, 0);
+      degree_.assign(total, 0);
+      nbmask_.assign(total, 0);
+    }
     for (std::ptrdiff_t y = 0; y < h_; ++y) {
       const std::uint8_t* r = skel_.row(y);
       std::ptrdiff_t x = 0;
@@ -188,9 +223,6 @@ class tracer {
       }
     }
     node_of_.clear();
-    visited_.assign(on_.size(), 0);
-    degree_.assign(on_.size(), 0);
-    nbmask_.assign(on_.size(), 0);
     const auto off = offsets();
     for (std::ptrdiff_t i : pixels_) {
       int n = 0;
@@ -817,9 +849,12 @@ class tracer {
   image_view<const float> dist_;
   trace_options opt_;
   std::ptrdiff_t w_, h_, s_;
-  std::vector<std::uint8_t> on_, visited_, degree_, nbmask_;
+  std::vector<std::uint8_t>& on_;
+  std::vector<std::uint8_t>& visited_;
+  std::vector<std::uint8_t>& degree_;
+  std::vector<std::uint8_t>& nbmask_;
   std::unordered_map<std::ptrdiff_t, std::int32_t> node_of_;  // node pixels only
-  std::vector<std::ptrdiff_t> pixels_;
+  std::vector<std::ptrdiff_t>& pixels_;
   std::vector<trace_node> nodes_;
   std::vector<trace_segment> segs_;
   std::vector<std::vector<std::int32_t>> inc_;  // alive segments at each node
@@ -828,10 +863,12 @@ class tracer {
 }  // namespace detail
 
 /// Traces a skeleton (non-zero = skeleton pixel; vessel::skeletonize's output) into a graph;
-/// `distance` is vessel::distance_transform of the mask the skeleton came from.
+/// `distance` is vessel::distance_transform of the mask the skeleton came from. `ws` keeps the
+/// per-pixel scratch between frames.
 /// @throws vasostat::invalid_argument naming `skeleton`, `distance` or `options`.
 [[nodiscard]] inline graph trace(image_view<const std::uint8_t> skeleton,
-                                 image_view<const float> distance, const trace_options& options = {}) {
+                                 image_view<const float> distance, const trace_options& options,
+                                 trace_workspace& ws) {
   constexpr const char* where = "vasostat::vessel::trace";
   vasostat::detail::check_image_view(skeleton, where, "skeleton");
   vasostat::detail::check_image_view(distance, where, "distance");
@@ -845,7 +882,14 @@ class tracer {
                    std::string(where) + ": options.spur_radius_factor must be finite and >= 0");
   VASOSTAT_EXPECTS(options.smoothing_half_window >= 0 && options.smoothing_half_window <= 64,
                    std::string(where) + ": options.smoothing_half_window must be in [0, 64]");
-  return detail::tracer(skeleton, distance, options).run();
+  return detail::tracer(skeleton, distance, options, ws).run();
+}
+
+/// Convenience overload with its own scratch.
+[[nodiscard]] inline graph trace(image_view<const std::uint8_t> skeleton,
+                                 image_view<const float> distance, const trace_options& options = {}) {
+  trace_workspace ws;
+  return trace(skeleton, distance, options, ws);
 }
 
 }  // namespace vasostat::inline v0::vessel
