@@ -6,6 +6,7 @@
 #include <vasostat/core/config.hpp>
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <type_traits>
