@@ -53,7 +53,7 @@ namespace detail {
 
 /// rho(v) over frames [t0, t1) of the diagram; see the header comment.
 inline double streak_correlation(const image<float>& d, std::ptrdiff_t t0, std::ptrdiff_t t1,
-                                 double v, std::vector<double>& sum, std::vector<double>& sq,
+                                 double v, std::vector<float>& sum, std::vector<float>& sq,
                                  std::vector<int>& cnt) {
   const std::ptrdiff_t L = d.width();
   const double tc = 0.5 * static_cast<double>(t0 + t1 - 1);
@@ -61,30 +61,35 @@ inline double streak_correlation(const image<float>& d, std::ptrdiff_t t0, std::
   const auto lo = static_cast<std::ptrdiff_t>(std::floor(-reach));
   const auto hi = static_cast<std::ptrdiff_t>(std::ceil(static_cast<double>(L) + reach));
   const auto nl = static_cast<std::size_t>(hi - lo + 1);
-  sum.assign(nl, 0.0);
-  sq.assign(nl, 0.0);
+  sum.assign(nl, 0.0f);
+  sq.assign(nl, 0.0f);
   cnt.assign(nl, 0);
   for (std::ptrdiff_t t = t0; t < t1; ++t) {
     const double off = v * (static_cast<double>(t) - tc);
     const double fl = std::floor(off);
     const auto k = static_cast<std::ptrdiff_t>(fl);
-    const double f = off - fl;
+    const auto f = static_cast<float>(off - fl);
     const float* row = d.row(t);
-    // line s0 samples s = s0 + off: between row[s0 + k] and row[s0 + k + 1]
+    // line s0 samples s = s0 + off: between row[s0 + k] and row[s0 + k + 1] (float sums: a
+    // window holds at most a few hundred rows)
     const std::ptrdiff_t s_begin = std::max(lo, -k), s_end = std::min(hi, L - 2 - k);
+    const float* ra = row + k;
+    float* ps = sum.data() - lo;
+    float* pq = sq.data() - lo;
+    int* pc = cnt.data() - lo;
     for (std::ptrdiff_t s0 = s_begin; s0 <= s_end; ++s0) {
-      const double val = (1 - f) * row[s0 + k] + f * row[s0 + k + 1];
-      const auto i = static_cast<std::size_t>(s0 - lo);
-      sum[i] += val;
-      sq[i] += val * val;
-      cnt[i] += 1;
+      const float val = ra[s0] + f * (ra[s0 + 1] - ra[s0]);
+      ps[s0] += val;
+      pq[s0] += val * val;
+      pc[s0] += 1;
     }
   }
   double num = 0, den = 0;
   for (std::size_t i = 0; i < nl; ++i) {
     if (cnt[i] >= 2) {
-      num += sum[i] * sum[i] - sq[i];
-      den += (cnt[i] - 1) * sq[i];
+      const double si = sum[i], qi = sq[i];
+      num += si * si - qi;
+      den += (cnt[i] - 1) * qi;
     }
   }
   return den > 0 ? num / den : 0.0;
@@ -124,7 +129,7 @@ inline double streak_correlation(const image<float>& d, std::ptrdiff_t t0, std::
   velocity_result r;
   r.v_max_um_s = v_max * um * fps;
   r.v_min_um_s = 2 * v_min * um * fps;
-  std::vector<double> sum, sq;
+  std::vector<float> sum, sq;
   std::vector<int> cnt;
   std::vector<double> speeds, confs;
   int pos = 0, neg = 0, sat = 0;
