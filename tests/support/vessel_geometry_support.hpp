@@ -67,7 +67,10 @@ inline tube arc_tube(vec2 c, double r, double a0, double a1, double diameter) {
 inline tube bezier_tube(vec2 p0, vec2 p1, vec2 p2, vec2 p3, double diameter) {
   tube t;
   t.diameter = diameter;
-  const int n = 2000;
+  // Samples about every 0.25 px along the curve (the control polygon bounds its length).
+  const double polygon = std::hypot(p1.x - p0.x, p1.y - p0.y) + std::hypot(p2.x - p1.x, p2.y - p1.y) +
+                         std::hypot(p3.x - p2.x, p3.y - p2.y);
+  const int n = std::max(16, static_cast<int>(polygon / 0.25));
   for (int i = 0; i <= n; ++i) {
     const double s = static_cast<double>(i) / n, u = 1 - s;
     t.centre.push_back({u * u * u * p0.x + 3 * u * u * s * p1.x + 3 * u * s * s * p2.x + s * s * s * p3.x,

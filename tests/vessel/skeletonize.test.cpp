@@ -22,8 +22,10 @@ using vs::thinning;
 constexpr std::uint8_t sentinel = 0xA5;
 #ifdef NDEBUG
 constexpr int random_property_cases = 1500;  // per method
+constexpr int rendered_cases = 60;
 #else
 constexpr int random_property_cases = 400;  // sanitizer builds: same checks, fewer masks
+constexpr int rendered_cases = 20;
 #endif
 
 /// Mask copied into a buffer with row stride > width, padding filled with a sentinel.
@@ -223,7 +225,7 @@ TEST_CASE("skeletonize: rendered vessel networks keep topology; 2x2 blocks only 
   vasostat::random_generator rng(99);
   for (thinning method : {thinning::zhang_suen, thinning::guo_hall}) {
     int blocks = 0;
-    for (int i = 0; i < 60; ++i) {
+    for (int i = 0; i < rendered_cases; ++i) {
       image<std::uint8_t> m(160, 120, 0);
       for (int k = 0; k < 5; ++k) {
         const vessel_test::vec2 p0{rng.uniform() * 160, rng.uniform() * 120};
@@ -239,14 +241,15 @@ TEST_CASE("skeletonize: rendered vessel networks keep topology; 2x2 blocks only 
       CHECK(r.irreducible);
       blocks += r.blocks;
     }
-    MESSAGE("2x2 blocks (all pixels non-removable, at crossings) in 60 networks: " << blocks);
+    MESSAGE("2x2 blocks (all pixels non-removable, at crossings) in " << rendered_cases
+                                                                     << " networks: " << blocks);
   }
 }
 
 TEST_CASE("skeletonize: single tubes (lines at many angles, arcs, curves; 1-30 px) have no 2x2 block") {
   vasostat::random_generator rng(5);
   for (thinning method : {thinning::zhang_suen, thinning::guo_hall}) {
-    for (int i = 0; i < 90; ++i) {
+    for (int i = 0; i < rendered_cases * 3 / 2; ++i) {
       image<std::uint8_t> m(140, 140, 0);
       const double d = 1 + 29 * rng.uniform();
       const double a = rng.uniform() * 3.14159265358979;
