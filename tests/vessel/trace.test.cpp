@@ -237,3 +237,43 @@ TEST_CASE("trace: bad input throws invalid_argument naming the argument") {
   CHECK_THROWS_WITH_AS((void)vs::trace(s.view(), d.view(), {.spur_radius_factor = NAN}),
                        doctest::Contains("spur_radius_factor"), vasostat::invalid_argument);
 }
+
+TEST_CASE("trace: without pruning every end and path pixel of the skeleton lies on a segment") {
+  vasostat::random_generator rng(4242);
+  int cases = 0;
+  for (int i = 0; i < 200; ++i) {
+    const std::ptrdiff_t w = 3 + static_cast<std::ptrdiff_t>(rng.below(60));
+    const std::ptrdiff_t h = 3 + static_cast<std::ptrdiff_t>(rng.below(60));
+    const image<std::uint8_t> m = i % 2 == 0 ? vessel_test::random_mask(w, h, 0.2 + 0.6 * rng.uniform(), rng)
+                                             : vessel_test::random_blobs(w, h, 6, 10, rng);
+    const image<std::uint8_t> skel = vs::skeletonize(m.view());
+    const image<float> dist = vs::distance_transform(m.view());
+    const vs::graph g = vs::trace(skel.view(), dist.view(), {.prune_spurs = false});
+    image<std::uint8_t> covered(w, h, 0);
+    for (const auto& s : g.segments) {
+      for (const auto& p : s.centreline) {
+        covered(p.x, p.y) = 1;
+      }
+    }
+    bool all = true;
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      for (std::ptrdiff_t x = 0; x < w; ++x) {
+        int neighbours = 0;  // junction-cluster pixels (>= 3) are inside nodes, not on chains
+        for (int dy = -1; dy <= 1; ++dy) {
+          for (int dx = -1; dx <= 1; ++dx) {
+            const std::ptrdiff_t nx = x + dx, ny = y + dy;
+            if ((dx != 0 || dy != 0) && nx >= 0 && ny >= 0 && nx < w && ny < h && skel(nx, ny) != 0) {
+              ++neighbours;
+            }
+          }
+        }
+        all = all && (skel(x, y) == 0 || neighbours == 0 || neighbours >= 3 || covered(x, y) != 0);
+      }
+    }
+    CAPTURE(i);
+    CHECK(all);
+    CHECK(invariants(g));
+    ++cases;
+  }
+  CHECK(cases == 200);
+}

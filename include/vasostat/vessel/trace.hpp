@@ -298,6 +298,9 @@ class tracer {
     trace_segment seg;
     seg.a = node_at(start);
     seg.px.push_back(pt(start));
+    if (degree_[static_cast<std::size_t>(start)] == 1) {
+      visited_[static_cast<std::size_t>(start)] = 1;  // an end: its one segment starts here
+    }
     std::ptrdiff_t prev = start, cur = first;
     for (;;) {
       seg.px.push_back(pt(cur));
@@ -339,9 +342,6 @@ class tracer {
         const std::ptrdiff_t i = idx(p.x, p.y);
         if (visited_[static_cast<std::size_t>(i)] != 0) {
           continue;  // an end pixel reached from the other side
-        }
-        if (!nodes_[n].junction) {
-          visited_[static_cast<std::size_t>(i)] = 1;
         }
         for (std::ptrdiff_t o : off) {
           const std::ptrdiff_t j = i + o;
