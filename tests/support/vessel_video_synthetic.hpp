@@ -7,6 +7,7 @@
 #include <vasostat/core/random.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -127,7 +128,9 @@ struct rbc_clip {
 /// per-frame flicker gain in [1 - flicker, 1 + flicker].
 inline rbc_clip render_rbc_clip(std::ptrdiff_t w, std::ptrdiff_t h, int n,
                                 const std::vector<rbc_vessel>& vessels, double bg, double noise,
-                                double flicker, std::uint64_t seed) {
+                                double flicker, std::uint64_t seed,
+                                const std::vector<std::array<double, 2>>& jitter = {},
+                                const blob_scene* tissue = nullptr) {
   vasostat::random_generator rng(seed);
   rbc_clip c;
   struct prepared {
@@ -169,18 +172,30 @@ inline rbc_clip render_rbc_clip(std::ptrdiff_t w, std::ptrdiff_t h, int n,
     prep.push_back(std::move(p));
   }
   for (int t = 0; t < n; ++t) {
+    // the view moved by (jx, jy): frame(x, y) = scene(x + jx, y + jy)
+    const double jx = jitter.empty() ? 0.0 : jitter[static_cast<std::size_t>(t)][0];
+    const double jy = jitter.empty() ? 0.0 : jitter[static_cast<std::size_t>(t)][1];
     vasostat::image<float> img(w, h, static_cast<float>(bg));
+    if (tissue != nullptr) {  // static texture (no noise, no gain here; added below)
+      vasostat::random_generator quiet(0);
+      const auto t_img = render_blob_scene(*tissue, w, h, jx, jy, 1.0, 0.0, quiet);
+      for (std::ptrdiff_t y = 0; y < h; ++y) {
+        for (std::ptrdiff_t x = 0; x < w; ++x) {
+          img(x, y) = t_img(x, y) - static_cast<float>(tissue->background - bg);
+        }
+      }
+    }
     for (std::size_t i = 0; i < vessels.size(); ++i) {
       const auto& v = vessels[i];
       const auto& p = prep[i];
       const double reach = v.radius_px + 2;
-      const auto xa = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(std::min(v.x0, v.x1) - reach));
-      const auto xb = std::min<std::ptrdiff_t>(w - 1, static_cast<std::ptrdiff_t>(std::max(v.x0, v.x1) + reach) + 1);
-      const auto ya = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(std::min(v.y0, v.y1) - reach));
-      const auto yb = std::min<std::ptrdiff_t>(h - 1, static_cast<std::ptrdiff_t>(std::max(v.y0, v.y1) + reach) + 1);
+      const auto xa = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(std::min(v.x0, v.x1) - jx - reach));
+      const auto xb = std::min<std::ptrdiff_t>(w - 1, static_cast<std::ptrdiff_t>(std::max(v.x0, v.x1) - jx + reach) + 1);
+      const auto ya = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(std::min(v.y0, v.y1) - jy - reach));
+      const auto yb = std::min<std::ptrdiff_t>(h - 1, static_cast<std::ptrdiff_t>(std::max(v.y0, v.y1) - jy + reach) + 1);
       for (std::ptrdiff_t y = ya; y <= yb; ++y) {
         for (std::ptrdiff_t x = xa; x <= xb; ++x) {
-          const double rx = static_cast<double>(x) - v.x0, ry = static_cast<double>(y) - v.y0;
+          const double rx = static_cast<double>(x) + jx - v.x0, ry = static_cast<double>(y) + jy - v.y0;
           const double s = rx * p.ux + ry * p.uy, r = std::abs(-rx * p.uy + ry * p.ux);
           if (s < -1 || s > p.len + 1 || r > v.radius_px + 1) {
             continue;
