@@ -7,3 +7,5 @@
 #include <vasostat/survival/logrank.hpp>
 #include <vasostat/survival/concordance.hpp>
 #include <vasostat/survival/cox.hpp>
+#include <vasostat/survival/cox_predict.hpp>
+#include <vasostat/survival/proportional_hazards_test.hpp>

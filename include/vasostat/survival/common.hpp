@@ -124,17 +124,24 @@ inline label_codes encode_labels(std::span<const int> labels, std::size_t n) {
   return out;
 }
 
-/// Stable ascending order of non-negative finite keys by an LSD radix sort on their IEEE bits
-/// (for x >= 0 the bit pattern is monotone); digits every key shares are skipped. O(n).
-inline std::vector<std::size_t> order_ascending(std::span<const double> key) {
+/// Stable ascending order of finite keys by an LSD radix sort on their IEEE bits, mapped to an
+/// unsigned order (negative: all bits flipped; positive: sign bit set); digits every key shares
+/// are skipped. O(n).
+inline std::vector<std::size_t> order_ascending(std::span<const double> key,
+                                                std::vector<std::uint64_t>* sorted_bits = nullptr) {
   const std::size_t n = key.size();
   std::vector<std::size_t> idx(n), tmp(n);
   for (std::size_t i = 0; i < n; ++i) idx[i] = i;
-  if (n < 2) return idx;
+  if (n < 2) {
+    if (sorted_bits) sorted_bits->assign(n, 0);
+    return idx;
+  }
   std::vector<std::uint64_t> bits(n), bits_tmp(n);
   for (std::size_t i = 0; i < n; ++i) {
     double v = key[i] + 0.0;  // -0.0 -> +0.0
-    std::memcpy(&bits[i], &v, sizeof v);
+    std::uint64_t b;
+    std::memcpy(&b, &v, sizeof v);
+    bits[i] = (b >> 63) ? ~b : (b | (std::uint64_t{1} << 63));
   }
   constexpr int digit_bits = 11;
   constexpr std::size_t buckets = std::size_t{1} << digit_bits;
@@ -163,6 +170,7 @@ inline std::vector<std::size_t> order_ascending(std::span<const double> key) {
     idx.swap(tmp);
     bits.swap(bits_tmp);
   }
+  if (sorted_bits) sorted_bits->swap(bits);  // order-preserving images of the sorted keys
   return idx;
 }
 

@@ -26,7 +26,7 @@ struct cox_options {
   std::span<const double> offset = {};    ///< fixed term added to the linear predictor
   std::span<const double> entry = {};     ///< (entry, time] intervals: time-varying covariates, left truncation
   std::span<const int> cluster = {};      ///< robust SE summed within clusters (implies robust)
-  bool robust = false;                    ///< infinitesimal-jackknife sandwich SE without clusters
+  bool robust = false;                    ///< sandwich SE without clusters (on anyway for non-integer weights, as coxph)
   double conf_level = 0.95;               ///< for the hazard-ratio CI
   std::vector<std::string> names = {};    ///< covariate names (default x1, x2, ...)
   int max_iter = 20;                      ///< coxph.control iter.max
@@ -249,7 +249,9 @@ inline Eigen::MatrixXd robust_covariance(const cox_setup& s, const Eigen::Matrix
                            " is constant or collinear with earlier columns (aliased, coefficient NA)");
     }
   // robust covariance from dfbeta residuals
-  const bool robust = options.robust || !options.cluster.empty();
+  // as coxph: clusters or non-integer case weights switch the sandwich estimator on
+  bool robust = options.robust || !options.cluster.empty();
+  for (double w : options.weights) robust = robust || w != std::floor(w);
   m.robust_std_error = Eigen::VectorXd::Constant(p, detail::nan);
   if (robust) {
     Eigen::MatrixXd score;

@@ -143,7 +143,16 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
   auto codes = detail::encode_labels(options.group, n);
   auto order = detail::stable_by_code(detail::order_ascending(time), codes.code, codes.labels.size());
   const double z = stats::normal_quantile(1 - (1 - options.conf_level) / 2);
-  auto w = [&](std::size_t i) { return options.weights.empty() ? 1.0 : options.weights[i]; };
+  // gather once into sorted contiguous arrays: the sweeps below then read memory in order
+  std::vector<double> ts(n), ss(n), ws(n);
+  std::vector<int> gs(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = order[k];
+    ts[k] = time[i];
+    ss[k] = status[i];
+    ws[k] = options.weights.empty() ? 1.0 : options.weights[i];
+    gs[k] = codes.code[i];
+  }
 
   kaplan_meier_result res;
   res.conf = options.conf;
@@ -154,23 +163,23 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
     km_curve& c = res.curves[g];
     c.group = codes.labels[g];
     std::size_t end = pos;
-    while (end < n && codes.code[order[end]] == static_cast<int>(g)) ++end;
+    while (end < n && gs[end] == static_cast<int>(g)) ++end;
     double at_risk = 0;
     for (std::size_t k = pos; k < end; ++k) {
-      at_risk += w(order[k]);
-      c.events += w(order[k]) * status[order[k]];
+      at_risk += ws[k];
+      c.events += ws[k] * ss[k];
     }
     c.n = at_risk;
     double s = 1, var = 0, h = 0;
     for (std::size_t k = pos; k < end;) {
-      const double t = time[order[k]];
+      const double t = ts[k];
       double d = 0, cens = 0;
       std::size_t j = k;
-      for (; j < end && time[order[j]] == t; ++j) {
-        if (status[order[j]] == 1)
-          d += w(order[j]);
+      for (; j < end && ts[j] == t; ++j) {
+        if (ss[j] == 1)
+          d += ws[j];
         else
-          cens += w(order[j]);
+          cens += ws[j];
       }
       if (d > 0) {
         s *= 1 - d / at_risk;

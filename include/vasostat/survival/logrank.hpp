@@ -74,6 +74,15 @@ struct logrank_result {
   const std::size_t ns = scodes.labels.size();
   auto order = detail::stable_by_code(detail::order_ascending(time), scodes.code, ns);
 
+  std::vector<double> ts(n), ss(n);
+  std::vector<int> gs(n), sts(n);
+  for (std::size_t q = 0; q < n; ++q) {
+    const std::size_t i = order[q];
+    ts[q] = time[i];
+    ss[q] = status[i];
+    gs[q] = gcodes.code[i];
+    sts[q] = scodes.code[i];
+  }
   logrank_result res;
   res.group = gcodes.labels;
   res.n.assign(k, 0);
@@ -85,19 +94,19 @@ struct logrank_result {
   std::size_t pos = 0;
   for (std::size_t s = 0; s < ns; ++s) {
     std::size_t end = pos;
-    while (end < n && scodes.code[order[end]] == static_cast<int>(s)) ++end;
+    while (end < n && sts[end] == static_cast<int>(s)) ++end;
     std::fill(at_risk.begin(), at_risk.end(), 0.0);
-    for (std::size_t j = pos; j < end; ++j) at_risk[static_cast<std::size_t>(gcodes.code[order[j]])] += 1;
+    for (std::size_t j = pos; j < end; ++j) at_risk[static_cast<std::size_t>(gs[j])] += 1;
     double n_total = static_cast<double>(end - pos);
     double km = 1;  // pooled S(t-) within the stratum
     for (std::size_t j = pos; j < end;) {
-      const double t = time[order[j]];
+      const double t = ts[j];
       std::fill(deaths.begin(), deaths.end(), 0.0);
       double d = 0, leaving = 0;
       std::size_t e = j;
-      for (; e < end && time[order[e]] == t; ++e) {
-        if (status[order[e]] == 1) {
-          deaths[static_cast<std::size_t>(gcodes.code[order[e]])] += 1;
+      for (; e < end && ts[e] == t; ++e) {
+        if (ss[e] == 1) {
+          deaths[static_cast<std::size_t>(gs[e])] += 1;
           d += 1;
         }
         leaving += 1;
@@ -123,7 +132,7 @@ struct logrank_result {
         }
         km *= 1 - d / n_total;
       }
-      for (std::size_t q = j; q < e; ++q) at_risk[static_cast<std::size_t>(gcodes.code[order[q]])] -= 1;
+      for (std::size_t q = j; q < e; ++q) at_risk[static_cast<std::size_t>(gs[q])] -= 1;
       n_total -= leaving;
       j = e;
     }

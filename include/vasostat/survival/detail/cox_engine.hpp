@@ -108,12 +108,23 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
   s.scale = Eigen::VectorXd::Ones(s.p);
   const double wsum = s.wt.sum();
   s.x.resize(s.n, s.p);
+  {
+    // gather rows through a row-major copy: one or two cache lines per row instead of p
+    using row_major = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const row_major xr = X;
+    constexpr index chunk = 2048;
+    row_major buf(std::min(chunk, s.n), s.p);
+    for (index k0 = 0; k0 < s.n; k0 += chunk) {
+      const index len = std::min(chunk, s.n - k0);
+      for (index k = 0; k < len; ++k) buf.row(k) = xr.row(s.orig[static_cast<std::size_t>(k0 + k)]);
+      s.x.middleRows(k0, len) = buf.topRows(len);
+    }
+  }
   for (index c = 0; c < s.p; ++c) {
     bool zero_one = true;
     double m = 0;
     for (index k = 0; k < s.n; ++k) {
-      double v = X(s.orig[static_cast<std::size_t>(k)], c);
-      s.x(k, c) = v;
+      const double v = s.x(k, c);
       zero_one = zero_one && (v == 0 || v == 1 || v == -1);
       m += s.wt[k] * v;
     }
@@ -212,6 +223,7 @@ struct cox_eval {
   // per block: hazard-type coefficients (Efron or Breslow, never exact) and sums
   Eigen::VectorXd a, b, alpha, beta, gamma, e1, e2, s0, d0, wd, nd;
   Eigen::MatrixXd s1, d1;     ///< blocks x p
+  std::vector<double> shift;  ///< per stratum: max eta, subtracted before exp()
   bool finite = true;
 };
 
@@ -286,6 +298,55 @@ inline void exact_block(const cox_setup& s, const cox_eval& ev, const cox_block&
   if (imat) *imat += f2[static_cast<std::size_t>(d)] / fd - mu * mu.transpose();
 }
 
+/// v_i = r_i (A_i - delta_i b_j(i)) for per-block coefficients a, b (A_i = sum of a over the
+/// blocks subject i is at risk in).
+inline void block_weights(const cox_setup& s, const cox_eval& ev, const Eigen::VectorXd& a,
+                          const Eigen::VectorXd& b, Eigen::VectorXd& v) {
+  std::vector<double> cum_a;
+  block_suffix(s, a, cum_a);
+  v.resize(s.n);
+  for (index k = 0; k < s.n; ++k) {
+    const auto ku = static_cast<std::size_t>(k);
+    double A = at_risk_sum(s, cum_a, ku);
+    const index ob = s.own_block[ku];
+    if (ob >= 0) A -= b[ob];
+    v[k] = ev.risk[k] * s.wt[k] * A;
+  }
+}
+
+/// X' diag(v) X - sum_j [alpha_j S1 S1' - beta_j (S1 D1' + D1 S1') + gamma_j D1 D1'].
+inline Eigen::MatrixXd information_sum(const cox_setup& s, const cox_eval& ev, const Eigen::VectorXd& v,
+                                       const Eigen::VectorXd& al, const Eigen::VectorXd& be,
+                                       const Eigen::VectorXd& ga) {
+  const index n = s.n, p = s.p;
+  // X' diag(v) X in row chunks, split by the sign of v (v >= 0 for the fit itself)
+  Eigen::MatrixXd pos = Eigen::MatrixXd::Zero(p, p), neg = Eigen::MatrixXd::Zero(p, p);
+  constexpr index chunk = 4096;
+  Eigen::MatrixXd xs(std::min(chunk, n), p);
+  bool any_neg = false;
+  for (index r0 = 0; r0 < n; r0 += chunk) {
+    const index len = std::min(chunk, n - r0);
+    xs.topRows(len) = s.x.middleRows(r0, len).array().colwise() * v.segment(r0, len).cwiseMax(0.0).cwiseSqrt().array();
+    pos.selfadjointView<Eigen::Lower>().rankUpdate(xs.topRows(len).transpose());
+    if ((v.segment(r0, len).array() < 0).any()) {
+      any_neg = true;
+      xs.topRows(len) = s.x.middleRows(r0, len).array().colwise() * (-v.segment(r0, len)).cwiseMax(0.0).cwiseSqrt().array();
+      neg.selfadjointView<Eigen::Lower>().rankUpdate(xs.topRows(len).transpose());
+    }
+  }
+  Eigen::MatrixXd out = pos.selfadjointView<Eigen::Lower>();
+  if (any_neg) out -= Eigen::MatrixXd(neg.selfadjointView<Eigen::Lower>());
+  Eigen::MatrixXd sa = ev.s1.array().colwise() * al.array();
+  Eigen::MatrixXd sb = ev.s1.array().colwise() * be.array();
+  Eigen::MatrixXd dg = ev.d1.array().colwise() * ga.array();
+  Eigen::MatrixXd outer = sa.transpose() * ev.s1;
+  Eigen::MatrixXd cross = sb.transpose() * ev.d1;
+  outer -= cross + cross.transpose();
+  outer += dg.transpose() * ev.d1;
+  out -= outer;
+  return out;
+}
+
 /// log-likelihood, score and (optionally) information at beta (centred-scaled frame).
 inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bool want_info) {
   cox_eval ev;
@@ -293,7 +354,8 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
   const auto nb = static_cast<index>(s.blocks.size());
   ev.eta = s.x * beta + s.offset;
   ev.risk.resize(n);
-  std::vector<double> shift(s.stratum_begin.size() - 1, 0.0);
+  std::vector<double>& shift = ev.shift;
+  shift.assign(s.stratum_begin.size() - 1, 0.0);
   for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
     double mx = -inf;
     for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k) mx = std::max(mx, ev.eta[k]);
@@ -399,32 +461,11 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
         fa[j] = fb[j] = fal[j] = fbe[j] = fga[j] = 0;
       }
   }
-  std::vector<double> cum_a;
-  block_suffix(s, fa, cum_a);
-  Eigen::VectorXd v(n), resid(n);
-  for (index k = 0; k < n; ++k) {
-    const auto ku = static_cast<std::size_t>(k);
-    double A = at_risk_sum(s, cum_a, ku);
-    const index ob = s.own_block[ku];
-    if (ob >= 0) A -= fb[ob];
-    v[k] = r[k] * A;
-    resid[k] = s.wt[k] * s.status[k] - v[k];
-  }
+  Eigen::VectorXd v;
+  block_weights(s, ev, fa, fb, v);
+  Eigen::VectorXd resid = (s.wt.cwiseProduct(s.status) - v).eval();
   ev.u = s.x.transpose() * resid;
-  if (want_info) {
-    Eigen::MatrixXd xs = s.x.array().colwise() * v.cwiseMax(0.0).cwiseSqrt().array();
-    ev.imat = Eigen::MatrixXd::Zero(p, p);
-    ev.imat.selfadjointView<Eigen::Lower>().rankUpdate(xs.transpose());
-    Eigen::MatrixXd sa = ev.s1.array().colwise() * fal.array();
-    Eigen::MatrixXd sb = ev.s1.array().colwise() * fbe.array();
-    Eigen::MatrixXd dg = ev.d1.array().colwise() * fga.array();
-    Eigen::MatrixXd outer = sa.transpose() * ev.s1;
-    Eigen::MatrixXd cross = sb.transpose() * ev.d1;
-    outer -= cross + cross.transpose();
-    outer += dg.transpose() * ev.d1;
-    ev.imat = ev.imat.selfadjointView<Eigen::Lower>();
-    ev.imat -= outer;
-  }
+  if (want_info) ev.imat = information_sum(s, ev, v, fal, fbe, fga);
   for (index j : exact_blocks)
     exact_block(s, ev, s.blocks[static_cast<std::size_t>(j)], loglik, ev.u, want_info ? &ev.imat : nullptr);
   ev.loglik = loglik;

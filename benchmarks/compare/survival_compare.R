@@ -1,0 +1,32 @@
+# Times R survival on the design of benchmarks/survival.bench.cpp (10 N(0,1) covariates,
+# exponential event and censoring times rounded up to whole days: ~32% censored, tied times):
+# coxph (Efron and Breslow), survfit + survdiff by a 2-group split. Run beside the C++ bench:
+#   Rscript benchmarks/compare/survival_compare.R [max_n]
+# R draws its own random numbers (its streams cannot be matched): same design, not same draws.
+suppressPackageStartupMessages(library(survival))
+args <- commandArgs(trailingOnly = TRUE)
+max_n <- if (length(args)) as.numeric(args[1]) else 1e6
+sim <- function(n, p = 10) {
+  x <- matrix(rnorm(n * p), n, p)
+  beta <- ifelse(seq_len(p) %% 2 == 1, 0.2, -0.1)
+  eta <- drop(x %*% beta)
+  t <- rexp(n) / exp(eta) * 365
+  c <- rexp(n, 0.45) * 365
+  list(time = ceiling(pmin(t, c)), status = as.numeric(t <= c), x = x, group = as.numeric(x[, 1] > 0))
+}
+tm <- function(expr, reps) {
+  best <- Inf
+  for (r in seq_len(reps)) best <- min(best, system.time(expr)[["elapsed"]])
+  best
+}
+set.seed(42)
+cat(sprintf("%-10s %12s %12s %14s\n", "n", "coxph_efron", "coxph_breslow", "survfit+survdiff"))
+for (n in c(1e3, 1e4, 1e5, 1e6)) {
+  if (n > max_n) break
+  d <- sim(n)
+  reps <- if (n <= 1e4) 5 else if (n <= 1e5) 3 else 1
+  te <- tm(coxph(Surv(d$time, d$status) ~ d$x), reps)
+  tb <- tm(coxph(Surv(d$time, d$status) ~ d$x, ties = "breslow"), reps)
+  tk <- tm({survfit(Surv(d$time, d$status) ~ d$group); survdiff(Surv(d$time, d$status) ~ d$group)}, reps)
+  cat(sprintf("%-10.0f %12.4f %12.4f %14.4f\n", n, te, tb, tk))
+}

@@ -1,0 +1,165 @@
+#include <vasostat/survival/cox_predict.hpp>
+#include <vasostat/survival/proportional_hazards_test.hpp>
+
+#include <doctest/doctest.h>
+#include <support/survival_csv.hpp>
+
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace vasostat;
+using survival_test::close;
+
+namespace {
+
+struct fit_case {
+  std::string name, file;
+  std::vector<std::string> cov;
+  survival::ties method;
+  std::string strata, weights, entry, time, status;
+  std::vector<double> newx;
+};
+
+struct data_set {
+  std::vector<double> time, status, entry, weights;
+  std::vector<int> strata;
+  Eigen::MatrixXd x;
+};
+
+data_set load(const fit_case& fc) {
+  const auto d = survival_test::read_csv(fc.file);
+  data_set out;
+  const auto n = static_cast<Eigen::Index>(d.rows.size());
+  out.x.resize(n, static_cast<Eigen::Index>(fc.cov.size()));
+  for (std::size_t r = 0; r < d.rows.size(); ++r) {
+    for (std::size_t c = 0; c < fc.cov.size(); ++c)
+      out.x(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = d.num(r, fc.cov[c]);
+    out.time.push_back(d.num(r, fc.time));
+    out.status.push_back(d.num(r, fc.status));
+    if (!fc.entry.empty()) out.entry.push_back(d.num(r, fc.entry));
+    if (!fc.weights.empty()) out.weights.push_back(d.num(r, fc.weights));
+    if (!fc.strata.empty()) out.strata.push_back(static_cast<int>(d.num(r, fc.strata)));
+  }
+  return out;
+}
+
+std::vector<fit_case> fit_cases() {
+  using survival::ties;
+  return {
+      {"lung_efron", "data_lung_cc.csv", {"age", "sex", "ph_ecog"}, ties::efron, "", "", "", "time", "status", {60, 1, 1}},
+      {"lung_breslow", "data_lung_cc.csv", {"age", "sex", "ph_ecog"}, ties::breslow, "", "", "", "time", "status", {70, 2, 2}},
+      {"lung_strata", "data_lung_cc.csv", {"age", "ph_ecog"}, ties::efron, "sex", "", "", "time", "status", {60, 1}},
+      {"lung_weighted", "data_lung_cc.csv", {"age", "sex", "ph_ecog"}, ties::efron, "", "w", "", "time", "status", {55, 2, 0}},
+      {"heart_efron", "data_heart.csv", {"age", "year", "surgery", "transplant"}, ties::efron, "", "", "start", "stop", "event", {-5, 2, 1, 0}},
+  };
+}
+
+std::vector<double> parse_row(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<double> out;
+  std::string v;
+  while (in >> v) out.push_back(survival_test::table::to_num(v));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("residuals match residuals.coxph: martingale, deviance, score, dfbeta, Schoenfeld, scaled") {
+  const auto ref = survival_test::read_csv("cox_resid.csv");
+  for (const auto& fc : fit_cases()) {
+    CAPTURE(fc.name);
+    auto d = load(fc);
+    survival::cox_options o{.method = fc.method, .strata = d.strata, .weights = d.weights, .entry = d.entry};
+    auto m = survival::cox(d.time, d.status, d.x, o);
+    auto res = survival::residuals(m, d.time, d.status, d.x, o);
+    auto rows = survival_test::filter(ref, {{"fit", fc.name}});
+    REQUIRE(rows.rows.size() == static_cast<std::size_t>(d.x.rows()));
+    for (std::size_t r = 0; r < rows.rows.size(); ++r) {
+      const auto i = static_cast<Eigen::Index>(r);
+      CHECK(close(res.martingale[i], rows.num(r, "martingale"), 1e-7));
+      CHECK(close(res.deviance[i], rows.num(r, "deviance"), 1e-7));
+      auto sc = parse_row(rows.str(r, "score"));
+      auto db = parse_row(rows.str(r, "dfbeta"));
+      for (Eigen::Index c = 0; c < d.x.cols(); ++c) {
+        CHECK(std::abs(res.score(i, c) - sc[static_cast<std::size_t>(c)]) <= 1e-7 * (1 + std::abs(sc[static_cast<std::size_t>(c)])));
+        CHECK(std::abs(res.dfbeta(i, c) - db[static_cast<std::size_t>(c)]) <= 1e-7 * std::sqrt(m.naive_covariance(c, c)));
+      }
+    }
+    auto sch = survival_test::filter(ref, {{"fit", fc.name + "_schoenfeld"}});
+    REQUIRE(sch.rows.size() == static_cast<std::size_t>(res.schoenfeld.rows()));
+    for (std::size_t r = 0; r < sch.rows.size(); ++r) {
+      const auto i = static_cast<Eigen::Index>(r);
+      CHECK(res.schoenfeld_time[r] == sch.num(r, "martingale"));
+      auto a = parse_row(sch.str(r, "score"));
+      auto b = parse_row(sch.str(r, "dfbeta"));
+      for (Eigen::Index c = 0; c < d.x.cols(); ++c) {
+        CHECK(std::abs(res.schoenfeld(i, c) - a[static_cast<std::size_t>(c)]) <= 1e-7 * (1 + std::abs(a[static_cast<std::size_t>(c)])));
+        CHECK(std::abs(res.scaled_schoenfeld(i, c) - b[static_cast<std::size_t>(c)]) <= 1e-7 * (1 + std::abs(b[static_cast<std::size_t>(c)])));
+      }
+    }
+  }
+}
+
+TEST_CASE("predict_survival matches survfit.coxph at the means and at new covariates") {
+  const auto ref = survival_test::read_csv("cox_survfit.csv");
+  for (const auto& fc : fit_cases()) {
+    CAPTURE(fc.name);
+    auto d = load(fc);
+    survival::cox_options o{.method = fc.method, .strata = d.strata, .weights = d.weights, .entry = d.entry};
+    auto m = survival::cox(d.time, d.status, d.x, o);
+    for (std::string which : {"mean", "new"}) {
+      CAPTURE(which);
+      Eigen::VectorXd z = which == "mean" ? m.means : Eigen::Map<const Eigen::VectorXd>(fc.newx.data(), static_cast<Eigen::Index>(fc.newx.size())).eval();
+      auto curves = survival::predict_survival(m, d.time, d.status, d.x, z, o);
+      auto rows = survival_test::filter(ref, {{"fit", fc.name}, {"curve", which}});
+      std::size_t r = 0;
+      for (const auto& c : curves) {
+        // survfit(fit, newdata) of a stratified fit gives the curve of newdata's stratum (sex = 1)
+        if (fc.name == "lung_strata" && which == "new" && c.stratum != 1) continue;
+        for (std::size_t k = 0; k < c.time.size(); ++k, ++r) {
+          REQUIRE(r < rows.rows.size());
+          CAPTURE(c.time[k]);
+          CHECK(c.time[k] == rows.num(r, "time"));
+          CHECK(close(c.n_risk[k], rows.num(r, "n_risk"), 1e-12));
+          CHECK(close(c.n_event[k], rows.num(r, "n_event"), 1e-12));
+          CHECK(close(c.cumhaz[k], rows.num(r, "cumhaz"), 1e-8));
+          CHECK(close(c.surv[k], rows.num(r, "surv"), 1e-8));
+          CHECK(close(c.std_err[k], rows.num(r, "std_err"), 1e-7));
+          CHECK(close(c.lower[k], rows.num(r, "lower"), 1e-7));
+          CHECK(close(c.upper[k], rows.num(r, "upper"), 1e-7));
+        }
+      }
+      CHECK(r == rows.rows.size());
+    }
+  }
+}
+
+TEST_CASE("proportional_hazards_test matches cox.zph (exact score test; km, rank, identity)") {
+  const auto ref = survival_test::read_csv("cox_zph.csv");
+  const std::vector<std::pair<std::string, survival::time_transform>> transforms = {
+      {"km", survival::time_transform::km},
+      {"rank", survival::time_transform::rank},
+      {"identity", survival::time_transform::identity}};
+  for (const auto& fc : fit_cases()) {
+    CAPTURE(fc.name);
+    auto d = load(fc);
+    survival::cox_options o{.method = fc.method, .strata = d.strata, .weights = d.weights, .entry = d.entry, .names = fc.cov};
+    auto m = survival::cox(d.time, d.status, d.x, o);
+    for (const auto& [tname, tr] : transforms) {
+      CAPTURE(tname);
+      auto z = survival::proportional_hazards_test(m, d.time, d.status, d.x, o, {.transform = tr});
+      auto rows = survival_test::filter(ref, {{"fit", fc.name}, {"transform", tname}});
+      REQUIRE(rows.rows.size() == fc.cov.size() + 1);
+      for (std::size_t c = 0; c < fc.cov.size(); ++c) {
+        CHECK(rows.str(c, "term") == fc.cov[c]);
+        CHECK(close(z.chisq[static_cast<Eigen::Index>(c)], rows.num(c, "chisq"), 1e-6));
+        CHECK(z.df[static_cast<Eigen::Index>(c)] == static_cast<int>(rows.num(c, "df")));
+        CHECK(close(z.p_value[static_cast<Eigen::Index>(c)], rows.num(c, "p"), 1e-6));
+      }
+      CHECK(close(z.global_chisq, rows.num(fc.cov.size(), "chisq"), 1e-6));
+      CHECK(z.global_df == static_cast<int>(rows.num(fc.cov.size(), "df")));
+    }
+  }
+}
