@@ -3,7 +3,10 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -61,21 +64,71 @@ inline std::map<std::string, std::vector<double>> read_csv(const std::string& fi
   return out;
 }
 
-inline Eigen::MatrixXd columns(const std::map<std::string, std::vector<double>>& data,
-                               const std::vector<std::string>& names) {
-  const auto n = static_cast<Eigen::Index>(data.at(names.empty() ? data.begin()->first : names[0]).size());
-  Eigen::MatrixXd x(names.empty() ? data.begin()->second.size() : n, static_cast<Eigen::Index>(names.size()));
-  for (std::size_t j = 0; j < names.size(); ++j)
-    for (Eigen::Index i = 0; i < x.rows(); ++i) x(i, static_cast<Eigen::Index>(j)) = data.at(names[j])[static_cast<std::size_t>(i)];
-  return x;
-}
-
 inline double max_rel_diff(const Eigen::VectorXd& a, const std::vector<double>& b) {
   double m = 0, scale = 0;
   for (double v : b) scale = std::max(scale, std::abs(v));
   for (Eigen::Index i = 0; i < a.size(); ++i)
     m = std::max(m, std::abs(a[i] - b[static_cast<std::size_t>(i)]) / scale);
   return m;
+}
+
+}  // namespace gam_test
+
+#include <vasostat/gam.hpp>
+
+namespace gam_test {
+
+struct reference_case {
+  const char* name;
+  std::vector<std::string> parametric;  // covariate columns, in mgcv's coefficient order
+  std::vector<std::string> smooth_vars;
+  std::vector<int> k;
+  const char* response;
+  vasostat::gam::family family;
+};
+
+inline const std::vector<reference_case>& gaussian_cases() {
+  static const std::vector<reference_case> cases = {
+      {"mcycle_k20", {}, {"times"}, {20}, "accel", vasostat::gam::family::gaussian},
+      {"mcycle_k10", {}, {"times"}, {10}, "accel", vasostat::gam::family::gaussian},
+      {"airquality", {"Solar.R"}, {"Temp", "Wind"}, {10, 10}, "logOzone", vasostat::gam::family::gaussian},
+      {"trees_gaussian", {"Height"}, {"Girth"}, {8}, "Volume", vasostat::gam::family::gaussian},
+  };
+  return cases;
+}
+
+inline const std::vector<reference_case>& glm_cases() {
+  static const std::vector<reference_case> cases = {
+      {"birthwt_binomial", {"age", "smoke"}, {"lwt"}, {10}, "low", vasostat::gam::family::binomial},
+      {"quakes_poisson", {"depth"}, {"mag"}, {10}, "stations", vasostat::gam::family::poisson},
+  };
+  return cases;
+}
+
+struct loaded_case {
+  std::map<std::string, std::vector<double>> data, ref;
+  Eigen::MatrixXd covariates;
+  std::vector<vasostat::gam::smooth_term> smooths;
+  const std::vector<double>* y = nullptr;
+};
+
+inline loaded_case load(const reference_case& c) {
+  loaded_case l;
+  l.data = read_csv(std::string(c.name) + ".data.csv");
+  l.ref = read_reference(c.name);
+  l.y = &l.data.at(c.response);
+  const auto n = static_cast<Eigen::Index>(l.y->size());
+  l.covariates.resize(n, static_cast<Eigen::Index>(c.parametric.size()));
+  for (std::size_t j = 0; j < c.parametric.size(); ++j)
+    for (Eigen::Index i = 0; i < n; ++i)
+      l.covariates(i, static_cast<Eigen::Index>(j)) = l.data.at(c.parametric[j])[static_cast<std::size_t>(i)];
+  for (std::size_t j = 0; j < c.smooth_vars.size(); ++j)
+    l.smooths.push_back(vasostat::gam::smooth(l.data.at(c.smooth_vars[j]), {.k = c.k[j]}));
+  return l;
+}
+
+inline bool close(double got, double want, double rel, double abs_tol = 0) {
+  return std::abs(got - want) <= std::max(rel * std::abs(want), abs_tol);
 }
 
 }  // namespace gam_test

@@ -51,6 +51,7 @@ struct smooth_basis {
   Eigen::MatrixXd penalty;        ///< constrained penalty Z' S Z, (k-1) x (k-1)
   int penalty_rank = 0;
   double log_det_penalty = 0;     ///< log of the product of the non-zero eigenvalues of penalty
+  Eigen::MatrixXd penalty_root;   ///< E (rank x (k-1)) with E'E = penalty
 
   [[nodiscard]] int columns() const noexcept { return k - 1; }
 
@@ -227,7 +228,7 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
   const Eigen::MatrixXd z = h.rightCols(o.k - 1);
   s.penalty = z.transpose() * dd * z;
   s.penalty = 0.5 * (s.penalty + s.penalty.transpose()).eval();
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(s.penalty, Eigen::EigenvaluesOnly);
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(s.penalty);
   const double tol = es.eigenvalues().cwiseAbs().maxCoeff() * 1e-10;
   s.penalty_rank = 0;
   s.log_det_penalty = 0;
@@ -237,6 +238,10 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
       s.log_det_penalty += std::log(es.eigenvalues()[j]);
     }
   }
+  s.penalty_root.resize(s.penalty_rank, s.penalty.cols());
+  for (Eigen::Index j = 0, r = 0; j < es.eigenvalues().size(); ++j)
+    if (es.eigenvalues()[j] > tol)
+      s.penalty_root.row(r++) = std::sqrt(es.eigenvalues()[j]) * es.eigenvectors().col(j).transpose();
   return s;
 }
 

@@ -97,6 +97,7 @@ struct rho_state {
   Eigen::MatrixXd a;  // (X'WX + S)^-1
   double deviance = 0, penalty = 0, log_det_h = 0, score = 0;
   double saturated = 0;
+  double rss_tail = 0, f_norm2 = 0;
   Eigen::VectorXd grad;
   Eigen::MatrixXd hess;
   bool ok = true;
@@ -138,27 +139,67 @@ struct fitter {
     return b.dot(s * b);
   }
 
-  /// Solves (xtwx + S) beta = rhs with diagonal equilibration; fills a, log_det_h.
+  /// Solves (xtwx + S) beta = rhs stably: with B'B = D xtwx D (pivoted LDLT, D diagonal
+  /// equilibration) and E'E = S, QR of [B; E D] (Wood 2011 §3: the condition number of the
+  /// augmented factor is the square root of that of H); fills beta, a = H^-1, log_det_h and
+  /// rss_tail = ||f||^2 - ||R beta_eq||^2-part needed for an accurate penalized deviance.
   bool solve(const Eigen::MatrixXd& xtwx, const Eigen::VectorXd& rhs, const Eigen::VectorXd& lambda,
              rho_state& st) const {
-    Eigen::MatrixXd h = xtwx;
-    add_penalty(h, lambda);
     Eigen::VectorXd d(p);
-    for (Eigen::Index i = 0; i < p; ++i) d[i] = h(i, i) > 0 ? 1.0 / std::sqrt(h(i, i)) : 1.0;
-    const Eigen::MatrixXd hs = d.asDiagonal() * h * d.asDiagonal();
-    Eigen::LLT<Eigen::MatrixXd> llt(hs);
-    if (llt.info() != Eigen::Success) return false;
-    const Eigen::MatrixXd lower = llt.matrixL();
-    double ld = 0;
     for (Eigen::Index i = 0; i < p; ++i) {
-      if (!(lower(i, i) > 1e-13)) return false;
-      ld += 2 * std::log(lower(i, i)) - 2 * std::log(d[i]);
+      double h = xtwx(i, i);
+      d[i] = h > 0 ? 1.0 / std::sqrt(h) : 1.0;
+    }
+    const Eigen::MatrixXd xs = d.asDiagonal() * xtwx * d.asDiagonal();
+    Eigen::LDLT<Eigen::MatrixXd> ldlt(xs);
+    if (ldlt.info() != Eigen::Success) return false;
+    const Eigen::VectorXd dg = ldlt.vectorD();
+    const double dtol = std::max(dg.cwiseAbs().maxCoeff(), 1e-300) * 1e-14;
+    // B = sqrt(Dg) L' P ; f solves B' f = D rhs
+    Eigen::MatrixXd lt = Eigen::MatrixXd(ldlt.matrixU());  // L'
+    // (Matrix * Transpositions does not multiply by the same P as Transpositions * vector in
+    // Eigen 3.4; an explicit permutation matrix does)
+    const Eigen::PermutationMatrix<Eigen::Dynamic> perm(ldlt.transpositionsP());
+    Eigen::MatrixXd b = lt * perm;
+    Eigen::VectorXd f = perm * (d.asDiagonal() * rhs);
+    f = ldlt.matrixL().solve(f);
+    for (Eigen::Index i = 0; i < p; ++i) {
+      const double s = dg[i] > dtol ? std::sqrt(dg[i]) : 0.0;
+      b.row(i) *= s;
+      f[i] = s > 0 ? f[i] / s : 0.0;
+    }
+    Eigen::Index rows = p;
+    for (Eigen::Index j = 0; j < m; ++j) rows += (*bases)[static_cast<std::size_t>(j)].penalty_rank;
+    Eigen::MatrixXd aug = Eigen::MatrixXd::Zero(rows, p);
+    aug.topRows(p) = b;
+    Eigen::Index r0 = p;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const auto& e = (*bases)[static_cast<std::size_t>(j)].penalty_root;
+      const Eigen::Index fj = first[static_cast<std::size_t>(j)];
+      aug.block(r0, fj, e.rows(), e.cols()) =
+          std::sqrt(lambda[j]) * e * d.segment(fj, e.cols()).asDiagonal();
+      r0 += e.rows();
+    }
+    Eigen::VectorXd rhs_aug = Eigen::VectorXd::Zero(rows);
+    rhs_aug.head(p) = f;
+    Eigen::HouseholderQR<Eigen::MatrixXd> qr(aug);
+    const Eigen::MatrixXd r = qr.matrixQR().topRows(p).triangularView<Eigen::Upper>();
+    double ld = 0;
+    double rmax = 0;
+    for (Eigen::Index i = 0; i < p; ++i) rmax = std::max(rmax, std::abs(r(i, i)));
+    for (Eigen::Index i = 0; i < p; ++i) {
+      if (!(std::abs(r(i, i)) > 1e-12 * rmax)) return false;
+      ld += 2 * std::log(std::abs(r(i, i))) - 2 * std::log(d[i]);
     }
     st.log_det_h = ld;
-    const Eigen::MatrixXd ainv = llt.solve(Eigen::MatrixXd::Identity(p, p));
-    st.a = d.asDiagonal() * ainv * d.asDiagonal();
-    st.a = 0.5 * (st.a + st.a.transpose()).eval();
-    st.beta = st.a * rhs;
+    const Eigen::VectorXd qtb = qr.householderQ().transpose() * rhs_aug;
+    const Eigen::VectorXd beta_eq = r.triangularView<Eigen::Upper>().solve(qtb.head(p));
+    st.beta = d.asDiagonal() * beta_eq;
+    // ||[f;0] - M beta||^2 = ||qtb tail||^2 ; f'f = the explained part of z'Wz
+    st.rss_tail = qtb.tail(rows - p).squaredNorm();
+    st.f_norm2 = f.squaredNorm();
+    const Eigen::MatrixXd rinv = r.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(p, p));
+    st.a = d.asDiagonal() * (rinv * rinv.transpose()) * d.asDiagonal();
     return true;
   }
 
@@ -215,7 +256,8 @@ struct fitter {
       qk[static_cast<std::size_t>(j)] = quad(st.beta, j);
       pen += lambda[j] * qk[static_cast<std::size_t>(j)];
     }
-    const double dp = std::max(g_zwz - st.beta.dot(g_xtwz), 1e-300);
+    // penalized deviance = (z'Wz - f'f) + ||[f; 0] - [B; E] beta||^2, no cancellation
+    const double dp = std::max(g_zwz - st.f_norm2 + st.rss_tail, 1e-300);
     st.penalty = pen;
     st.deviance = std::max(dp - pen, 0.0);
     // per-smooth pieces: P_k = A[:, J_k] S_k, t_k = lambda_k tr(A S_k), dbeta_k
@@ -326,7 +368,8 @@ struct fitter {
       double pen = 0;
       for (Eigen::Index j = 0; j < m; ++j) pen += lambda[j] * quad(beta, j);
       const double pdev = dev + pen;
-      if (!std::isfinite(pdev) || (pdev > pdev_old + 1e-12 * std::abs(pdev_old) && it > 0)) {
+      const bool conv = std::abs(pdev - pdev_old) < opt->pirls_tolerance * (std::abs(pdev) + 0.1);
+      if (!std::isfinite(pdev) || (!conv && pdev > pdev_old && it > 0)) {
         // step halving towards the previous iterate
         if (++halvings > 30) break;
         beta = 0.5 * (beta + beta_old);
@@ -340,7 +383,6 @@ struct fitter {
       st.beta = beta;
       st.xtwx = xtwx;
       st.pirls_iterations = it + 1;
-      const bool conv = std::abs(pdev - pdev_old) < opt->pirls_tolerance * (std::abs(pdev) + 0.1);
       rho_state next;
       if (!solve(xtwx, xtwz, lambda, next)) {
         st.ok = false;
@@ -614,11 +656,7 @@ struct fitter {
   bool converged = free_idx.empty();
   int iterations = 0;
   detail::rho_state cur = full_eval(rho);
-  VASOSTAT_EXPECTS(cur.ok || !free_idx.empty(),
-                   where + ": covariates give a singular design (penalized X'WX not positive definite)");
-  if (!cur.ok) {
-    out.warnings.push_back("penalized normal equations are singular at the starting values");
-  }
+
   const auto nf = static_cast<Eigen::Index>(free_idx.size());
   int fs_steps = 0;
   for (; !free_idx.empty() && cur.ok && iterations < options.max_iterations; ++iterations) {
@@ -640,7 +678,7 @@ struct fitter {
     Eigen::VectorXd step = -(es.eigenvectors() * (es.eigenvectors().transpose() * g).cwiseQuotient(ev));
     const double cap = step.cwiseAbs().maxCoeff();
     if (cap > 5) step *= 5 / cap;
-    bool improved = false;
+    bool improved = false, flat = false;
     for (int half = 0; half < 30; ++half) {
       Eigen::VectorXd trial = rho;
       for (Eigen::Index a = 0; a < nf; ++a) {
@@ -650,13 +688,29 @@ struct fitter {
       detail::rho_state cand = evaluate(trial, 0);
       if (cand.ok && cand.score <= cur.score + 1e-13 * std::abs(cur.score)) {
         const bool same = (trial - rho).cwiseAbs().maxCoeff() < 1e-12;
+        const double previous = cur.score;
         rho = trial;
         cur = full_eval(rho);
         improved = !same;
+        // flat criterion (a smoothing parameter running to infinity): stop once the score no
+        // longer changes and the gradient is small on mgcv's scale (conv.tol 1e-6)
+        if (previous - cur.score <= 1e-13 * (1 + std::abs(cur.score)) &&
+            g.cwiseAbs().maxCoeff() <= 1e-6 * (1 + std::abs(cur.score)))
+          flat = true;
         break;
       }
       step *= 0.5;
     }
+    if (flat) {
+      converged = true;
+      ++iterations;
+      break;
+    }
+    if (!improved && g.cwiseAbs().maxCoeff() <= 1e-6 * (1 + std::abs(cur.score))) {
+      converged = true;
+      break;
+    }
+    if (!improved && options.method != gam::method::reml) break;
     if (!improved) {
       // Newton stalled: Fellner-Schall steps (Wood & Fasiolo 2017) on the free coordinates
       if (fs_steps++ > 20) break;
@@ -687,7 +741,8 @@ struct fitter {
     out.warnings.push_back("smoothing-parameter optimisation did not converge in " +
                            std::to_string(iterations) + " iterations");
   if (!cur.ok) {
-    out.warnings.push_back("penalized normal equations are singular");
+    out.warnings.push_back(
+        "penalized normal equations are singular (aliased parametric covariates?): no fit");
     out.converged = false;
     return out;
   }
@@ -724,6 +779,13 @@ struct fitter {
     swy += ft.wt(ii) * y[ii];
   }
   out.deviance = dev;
+  if (options.family == gam::family::binomial) {
+    bool extreme = false;
+    for (Eigen::Index i = 0; i < n; ++i)
+      extreme = extreme || out.fitted[i] < 1e-8 || out.fitted[i] > 1 - 1e-8;
+    if (extreme)
+      out.warnings.push_back("fitted probabilities numerically 0 or 1 occurred (separation?)");
+  }
   if (gaussian) {
     out.scale = options.method == gam::method::gcv ? dev / out.residual_df
                                                     : (cur.deviance + cur.penalty) / (ft.n - ft.mp);

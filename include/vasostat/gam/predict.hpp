@@ -171,7 +171,8 @@ struct smooth_derivative {
   Eigen::MatrixXd l = Eigen::MatrixXd::Identity(k, k);
   l = ldlt.matrixL();
   const Eigen::VectorXd dsq = ldlt.vectorD().cwiseMax(0.0).cwiseSqrt();
-  Eigen::MatrixXd root = ldlt.transpositionsP().transpose() * (l * dsq.asDiagonal());
+  const Eigen::PermutationMatrix<Eigen::Dynamic> perm(ldlt.transpositionsP());
+  const Eigen::MatrixXd root = perm.transpose() * (l * dsq.asDiagonal());
   const Eigen::MatrixXd dr = d * root;
   random_generator rng(options.seed);
   std::vector<double> maxima(static_cast<std::size_t>(options.simulations));

@@ -86,7 +86,7 @@ inline double weighted_chisq_upper(const std::vector<double>& lambda, const std:
   double width = 1.0 / lmax;
   if (c != 0) width = std::min(width, std::numbers::pi / std::abs(c));
   double sum = 0, a = 0;
-  for (int panel = 0; panel < 200000; ++panel) {
+  for (int panel = 0; panel < 5000; ++panel) {
     const double b = a + width;
     sum += adaptive_integral(integrand, a, b, 1e-14);
     a = b;
@@ -100,6 +100,29 @@ inline double weighted_chisq_upper(const std::vector<double>& lambda, const std:
     if (panel > 50) width *= 1.05;  // slowly widen once far out
   }
   return std::clamp(0.5 + sum / std::numbers::pi, 0.0, 1.0);
+}
+
+/// P(chi^2_{c} + w1 chi^2_1 + w2 chi^2_1 > t) by conditioning on the two weighted terms
+/// (half-normal substitution), adaptive quadrature on finite intervals; c >= 0 integer.
+inline double mixture_chisq_upper(int c, double w1, double w2, double t) {
+  if (t <= 0) return 1.0;
+  const auto half_normal_tail = [](double u) { return 2 * stats::normal_sf(u); };
+  const auto phi2 = [](double u) { return 2 * std::exp(-0.5 * u * u) / std::sqrt(2 * std::numbers::pi); };
+  // P(w1 X + C > s)
+  const auto inner = [&](double s) {
+    if (s <= 0) return 1.0;
+    if (w1 <= 0) return c > 0 ? stats::chi_squared_sf(s, c) : 0.0;
+    const double u0 = std::sqrt(s / w1);
+    if (c == 0) return half_normal_tail(u0);
+    const auto f = [&](double u) { return phi2(u) * stats::chi_squared_sf(s - w1 * u * u, c); };
+    // the half-normal density is below 1e-300 beyond 38: cap the range
+    return adaptive_integral(f, 0.0, std::min(u0, 38.0), 1e-14) + half_normal_tail(u0);
+  };
+  if (w2 <= 0) return inner(t);
+  const double v0 = std::sqrt(t / w2);
+  const auto g = [&](double v) { return phi2(v) * inner(t - w2 * v * v); };
+  return std::clamp(adaptive_integral(g, 0.0, std::min(v0, 38.0), 1e-13) + half_normal_tail(v0),
+                    0.0, 1.0);
 }
 
 struct wood_test_result {
@@ -171,7 +194,8 @@ inline wood_test_result wood_test(const Eigen::MatrixXd& r_j, const Eigen::Vecto
         h.push_back(residual_df);
         return weighted_chisq_upper(lam, h, 0.0);
       }
-      return weighted_chisq_upper(lam, h, t);
+      return mixture_chisq_upper(k - 1, weights[static_cast<std::size_t>(k - 1)],
+                                 weights[static_cast<std::size_t>(k)], t);
     };
     p = 0.5 * (tail(t_plus) + tail(t_minus));
   }
