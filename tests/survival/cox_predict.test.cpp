@@ -163,3 +163,24 @@ TEST_CASE("proportional_hazards_test matches cox.zph (exact score test; km, rank
     }
   }
 }
+
+TEST_CASE("post-fit functions and concordance reject bad input naming the argument") {
+  std::vector<double> t{1, 2, 3, 4, 5}, s{1, 0, 1, 1, 0};
+  Eigen::MatrixXd x(5, 1);
+  x << 0.3, 0.1, 0.9, 0.4, 0.5;
+  auto m = survival::cox(t, s, x);
+  Eigen::MatrixXd x2(5, 2);
+  x2.setOnes();
+  using vasostat::invalid_argument;
+  CHECK_THROWS_WITH_AS((void)survival::residuals(m, t, s, x2), doctest::Contains("X.cols()"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::predict_survival(m, t, s, x, Eigen::VectorXd::Zero(2)), doctest::Contains("x.size()"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::predict_survival(m, t, s, x, m.means, {}, {.conf_level = 2}), doctest::Contains("conf_level"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::proportional_hazards_test(m, t, s, x2), doctest::Contains("X.cols()"), invalid_argument);
+  std::vector<double> sc{1, std::nan(""), 2, 3, 4}, sc_short{1, 2};
+  CHECK_THROWS_WITH_AS((void)survival::concordance(t, s, sc), doctest::Contains("score[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::concordance(t, s, sc_short), doctest::Contains("score.size()"), invalid_argument);
+  // a standalone concordance equals the one reported by the fit
+  Eigen::VectorXd lp = x * m.coef;
+  auto c = survival::concordance(t, s, std::span<const double>(lp.data(), 5));
+  CHECK(c.concordance == doctest::Approx(m.concordance.concordance).epsilon(1e-14));
+}
