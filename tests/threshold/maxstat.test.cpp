@@ -51,6 +51,7 @@ TEST_CASE("maxstat_cutpoint matches R maxstat 0.7-25") {
     opt.min_prop = c.minprop;
     opt.max_prop = c.maxprop;
     opt.scores = c.scores;
+    opt.exact_gauss = true;
     const auto res = c.status != nullptr ? th::maxstat_cutpoint(cols.at(c.time), cols.at(c.status), cols.at(c.x), opt)
                                          : th::maxstat_cutpoint(cols.at(c.time), cols.at(c.x), opt);
     CHECK(res.cutpoint == doctest::Approx(r("estimate")).epsilon(1e-12));
@@ -83,7 +84,7 @@ TEST_CASE("maxstat_cutpoint matches R maxstat 0.7-25") {
 
 TEST_CASE("maxstat_cutpoint permutation p agrees with the exact Gaussian p within Monte Carlo error") {
   const auto cols = read_columns("maxstat_veteran_data.csv");
-  th::maxstat_options opt{.min_prop = 0.2, .max_prop = 0.8, .n_permutations = 2000, .seed = 3};
+  th::maxstat_options opt{.min_prop = 0.2, .max_prop = 0.8, .exact_gauss = true, .n_permutations = 2000, .seed = 3};
   const auto res = th::maxstat_cutpoint(cols.at("time"), cols.at("status"), cols.at("age"), opt);
   const double p = res.p_exact_gauss;
   CHECK(std::abs(res.p_permutation - p) < 4 * std::sqrt(p * (1 - p) / 2000) + 0.02);

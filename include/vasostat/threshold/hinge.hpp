@@ -428,10 +428,13 @@ inline double percentile(std::vector<double> v, double p) {
       }
       const double ebest = sb.cand[sb.best];
       const Eigen::MatrixXd Xb = detail::threshold_design(gb, ebest);
-      Eigen::VectorXd cbk;
-      if (!detail::wls(Xb, gb.y, Eigen::VectorXd::Ones(gb.y.size()), cbk, nullptr)) {
+      // normal equations suffice here (centred x keeps them well conditioned) and are cheap
+      const Eigen::MatrixXd gram = Xb.transpose() * Xb;
+      Eigen::LDLT<Eigen::MatrixXd> ldlt(gram);
+      if (ldlt.info() != Eigen::Success || !(ldlt.rcond() > 1e-13)) {
         continue;
       }
+      Eigen::VectorXd cbk = ldlt.solve(Xb.transpose() * gb.y);
       // back to the uncentred parameterisation: only the intercept (segmented: with x) moves
       if (type == threshold_type::segmented) {
         cbk[0] -= cbk[1] * shift;

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numbers>
 #include <span>
 #include <string>
@@ -37,6 +38,7 @@ struct segmented_options {
   int max_iterations = 30;
   double alpha = 0;                  ///< breakpoints stay in the alpha..1-alpha quantiles;
                                      ///< 0 = R's default max(0.05, 1/n)
+  bool polish = true;                ///< after R's stopping rule, iterate to the stationary point
 };
 
 /// A fitted segmented model. Coefficient order: intercept, x (the left slope), covariates,
@@ -175,6 +177,54 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
                            d.offset, d.fam, eta0.size() == n ? &eta0 : nullptr, 100, 1e-10,
                            want_cov);
   };
+  // Gaussian line-search objective through the partial-regression identity
+  // RSS(psi) = RSS_0 - c' S^-1 c with c = U'W r_0 and S = U'WU - U'WX0 (X0'WX0)^-1 X0'WU,
+  // where r_0 are the residuals of the model without the hinge terms: one O(n k (p + k)) pass
+  // per evaluation instead of a refit (R's search.min refits by the normal equations).
+  const Eigen::VectorXd yo = d.y - d.offset;
+  Eigen::MatrixXd A0;
+  Eigen::VectorXd b0;
+  VASOSTAT_EXPECTS(detail::wls(X0, yo, d.weights, b0, &A0),
+                   f + ": the design [1, x, covariates] is rank deficient");
+  const Eigen::VectorXd r0 = yo - X0 * b0;
+  const double rss0 = (r0.array().square() * d.weights.array()).sum();
+  const Eigen::MatrixXd X0t = X0.transpose();
+  Eigen::VectorXd cvec(k);
+  Eigen::MatrixXd UX(k, p);
+  Eigen::MatrixXd UU(k, k);
+  Eigen::VectorXd urow(k);
+  auto gaussian_rss = [&](const Eigen::VectorXd& ps) {
+    cvec.setZero();
+    UX.setZero();
+    UU.setZero();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      bool any = false;
+      for (Eigen::Index j = 0; j < k; ++j) {
+        urow[j] = d.x[i] > ps[j] ? d.x[i] - ps[j] : 0.0;
+        any = any || urow[j] != 0.0;
+      }
+      if (!any) {
+        continue;
+      }
+      const double w = d.weights[i];
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const double wu = w * urow[j];
+        cvec[j] += wu * r0[i];
+        for (Eigen::Index a = 0; a < p; ++a) {
+          UX(j, a) += wu * X0t(a, i);
+        }
+        for (Eigen::Index b = 0; b <= j; ++b) {
+          UU(j, b) += wu * urow[b];
+        }
+      }
+    }
+    const Eigen::MatrixXd S = UU.selfadjointView<Eigen::Lower>().toDenseMatrix() - UX * A0 * UX.transpose();
+    Eigen::LDLT<Eigen::MatrixXd> ldlt(S);
+    if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 1e-12 * UU.diagonal().maxCoeff())) {
+      return std::numeric_limits<double>::infinity();
+    }
+    return std::max(rss0 - cvec.dot(ldlt.solve(cvec)), 0.0);
+  };
   auto first = fit_at(psi, false);
   VASOSTAT_EXPECTS(first.full_rank, f + ": the design [1, x, covariates, (x - psi)_+] is rank "
                                         "deficient at the starting breakpoints");
@@ -185,8 +235,10 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
   double epsilon = 10;
   int it = 0;
   constexpr double fc = 0.95;
-  while (std::fabs(epsilon) > options.tol) {
-    ++it;
+  // One Muggeo step: linearise at psi, move towards psi + gamma/beta with a Brent line search
+  // on the step length, keep psi inside the admissible range. Returns false if the linearised
+  // model is rank deficient.
+  auto muggeo_step = [&](bool full_step) -> bool {
     Eigen::MatrixXd V(n, k);
     for (Eigen::Index j = 0; j < k; ++j) {
       V.col(j) = (d.x.array() > psi[j]).cast<double>() * -1.0;
@@ -198,7 +250,7 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
       out.warnings.emplace_back(
           "breakpoint estimate too close or at the boundary (rank-deficient linearised model); "
           "iteration stopped with the last estimate");
-      break;
+      return false;
     }
     if (d.fam != family::gaussian) {
       eta0 = lin.eta;
@@ -212,9 +264,28 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
     }
     auto objective = [&](double h) {
       const Eigen::VectorXd ps = psi_new * h + psi_old * (1 - h);
+      if (d.fam == family::gaussian) {
+        const double r = gaussian_rss(ps);
+        return std::isfinite(r) ? r : L0 + 10;
+      }
       const auto fit = fit_at(ps, false);
       return fit.full_rank ? fit.deviance : L0 + 10;
     };
+    if (full_step) {
+      // polishing: near the stationary point the deviance is flat to rounding, so take the
+      // Gauss-Newton step gamma/beta itself (accurate to the regression's precision) as long
+      // as it does not increase the deviance beyond rounding
+      const double L1 = objective(1.0);
+      if (!(L1 <= L0 * (1 + 1e-12) + 1e-300)) {
+        return false;
+      }
+      for (Eigen::Index j = 0; j < k; ++j) {
+        psi[j] = std::clamp(psi_new[j], lim_lo, lim_hi);
+      }
+      epsilon = (L0 - L1) / (std::fabs(L0) + 0.1);
+      L0 = L1;
+      return detail::psi_far_enough(d.x, psi);
+    }
     const auto line = detail::brent_minimize(objective, 0.0, 1.0);
     const double L1 = line.objective;
     psi = psi_new * line.minimum + psi_old * (1 - line.minimum);
@@ -242,6 +313,13 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
       out.warnings.emplace_back("a breakpoint left fewer than 2 observations in a segment and was "
                                 "moved (R: 'psi changed after the last iter.')");
     }
+    return true;
+  };
+  while (std::fabs(epsilon) > options.tol) {
+    ++it;
+    if (!muggeo_step(false)) {
+      break;
+    }
     if (it >= options.max_iterations) {
       break;
     }
@@ -251,6 +329,25 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
   if (!out.converged) {
     out.warnings.emplace_back("max number of iterations (" + std::to_string(it) +
                               ") attained without convergence; returning the last estimate");
+  } else if (options.polish) {
+    // R stops at a 1e-5 relative change of the deviance; a few more steps reach the stationary
+    // point itself, so the answer no longer depends on the path (R's is within its tolerance).
+    for (int extra = 0; extra < 10; ++extra) {
+      const Eigen::VectorXd psi_keep = psi;
+      const double L_keep = L0;
+      const std::size_t warn_keep = out.warnings.size();
+      const bool ok = muggeo_step(true);
+      const bool moved = ok && ((psi - psi_keep).array().abs() > 1e-13 * (psi_keep.array().abs() + 1)).any();
+      if (ok && !moved) {
+        break;
+      }
+      if (!ok) {
+        psi = psi_keep;
+        L0 = L_keep;
+        out.warnings.resize(warn_keep);
+        break;
+      }
+    }
   }
   std::sort(psi.data(), psi.data() + k);
   out.psi = psi;
