@@ -156,8 +156,7 @@ TEST_CASE("vesselness + segment on the DRIVE test images against the human traci
   const int last = 3;  // sanitizer builds: keep the suite fast; Release scores all 20
 #endif
   for (int i = 1; i <= last; ++i) {
-    char id[8];
-    std::snprintf(id, sizeof id, "%02d", i);
+    const std::string id = (i < 10 ? "0" : "") + std::to_string(i);
     const auto green = vasostat_test::read_netpbm(dir + id + "_green.pgm");
     const auto fov = vasostat_test::read_netpbm(dir + id + "_fov.pbm");
     const auto truth = vasostat_test::read_netpbm(dir + id + "_vessels.pbm");
