@@ -195,7 +195,7 @@ void survival_table(const cohort& c) {
     std::printf("  %-10s %7.2f    (%5.2f, %5.2f) %8s\n", cox.names[static_cast<std::size_t>(j)].c_str(),
                 cox.hazard_ratio[j], cox.hr_lower[j], cox.hr_upper[j], format_p(cox.p_value[j]).c_str());
   }
-  std::printf("  likelihood-ratio test %.2f on %d df, p %s; concordance %.3f (SE %.3f)\n",
+  std::printf("  likelihood-ratio test %.2f on %g df, p %s; concordance %.3f (SE %.3f)\n",
               cox.likelihood_ratio.statistic, cox.likelihood_ratio.df,
               format_p(cox.likelihood_ratio.p_value).c_str(), cox.concordance.concordance,
               cox.concordance.std_error);

@@ -245,3 +245,175 @@ TEST_CASE("cox rejects bad input naming the argument") {
   CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.conf_level = 1.5}), doctest::Contains("conf_level"), invalid_argument);
   CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.names = {"a", "b"}}), doctest::Contains("names"), invalid_argument);
 }
+
+namespace {
+
+std::vector<std::string> words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ridge-penalised cox matches coxph(~ ridge(..., theta, scale)): coef, var, var2, df, loglik") {
+  const auto fits = survival_test::read_csv("cox_ridge_fit.csv");
+  const auto coefs = survival_test::read_csv("cox_ridge_coef.csv");
+  REQUIRE(fits.rows.size() >= 6);
+  for (std::size_t f = 0; f < fits.rows.size(); ++f) {
+    const std::string name = fits.str(f, "fit");
+    CAPTURE(name);
+    cox_case cs;
+    cs.name = name;
+    cs.file = fits.str(f, "file");
+    cs.covariates = words(fits.str(f, "covariates"));
+    cs.time = fits.str(f, "time");
+    cs.status = fits.str(f, "status");
+    cs.entry = fits.str(f, "entry");
+    cs.strata = fits.str(f, "strata");
+    cs.cluster = fits.str(f, "cluster");
+    cs.method = fits.str(f, "ties") == "breslow" ? survival::ties::breslow : survival::ties::efron;
+    auto d = prepare(cs);
+    survival::ridge_penalty rp{.theta = fits.num(f, "theta"), .columns = {}, .scale = fits.str(f, "scale") == "TRUE"};
+    const auto ridge_names = words(fits.str(f, "ridge"));
+    for (std::size_t c = 0; c < cs.covariates.size(); ++c)
+      for (const auto& r : ridge_names)
+        if (r == cs.covariates[c]) rp.columns.push_back(static_cast<int>(c));
+    auto m = survival::cox(d.time, d.status, d.x,
+                           {.method = cs.method, .strata = d.strata, .entry = d.entry, .cluster = d.cluster,
+                            .names = cs.covariates, .ridge = rp});
+    CHECK(m.converged);
+    CHECK(m.n == fits.num(f, "n"));
+    CHECK(close(m.log_likelihood_null, fits.num(f, "loglik0"), 1e-10));
+    CHECK(close(m.log_likelihood, fits.num(f, "loglik"), 1e-9));
+    CHECK(close(m.penalty, fits.num(f, "penalty"), 1e-8));
+    CHECK(close(m.penalized_log_likelihood, fits.num(f, "loglik") - fits.num(f, "penalty"), 1e-9));
+    CHECK(close(m.wald.statistic, fits.num(f, "wald"), 1e-8));
+    CHECK(close(m.likelihood_ratio.statistic, fits.num(f, "lr"), 1e-8));
+    CHECK(close(m.likelihood_ratio.df, fits.num(f, "df_total"), 1e-8));
+    CHECK(close(m.likelihood_ratio.p_value, fits.num(f, "lr_p"), 1e-8));
+    double df_ridge = 0;
+    for (int c : rp.columns) df_ridge += m.edf[c];
+    CHECK(close(df_ridge, fits.num(f, "df_ridge"), 1e-8));
+    CHECK(close(m.concordance.concordance, fits.num(f, "concordance"), 1e-9));
+    CHECK((m.inference_se == "robust") == (fits.str(f, "robust") == "TRUE"));
+    auto cf = survival_test::filter(coefs, {{"fit", name}});
+    REQUIRE(cf.rows.size() == cs.covariates.size());
+    for (Eigen::Index c = 0; c < m.coef.size(); ++c) {
+      const auto r = static_cast<std::size_t>(c);
+      CAPTURE(cf.str(r, "term"));
+      CHECK(close(m.coef[c], cf.num(r, "coef"), 1e-8));
+      CHECK(close(m.std_error[c], cf.num(r, "se"), 1e-8));
+      CHECK(close(m.std_error2[c], cf.num(r, "se2"), 1e-8));
+      CHECK(close(m.robust_std_error[c], cf.num(r, "robust_se"), 1e-8));
+      CHECK(close(m.z[c], cf.num(r, "z"), 1e-8));
+      CHECK(close(m.p_value[c], cf.num(r, "p"), 1e-8));
+      CHECK(close(m.hr_lower[c], cf.num(r, "lower"), 1e-8));
+      CHECK(close(m.hr_upper[c], cf.num(r, "upper"), 1e-8));
+    }
+  }
+}
+
+TEST_CASE("ridge: theta = 0 is the plain fit, a growing theta shrinks, bad penalties are rejected") {
+  const auto d = prepare([] {
+    cox_case k;
+    k.file = "data_lung_cc.csv";
+    k.covariates = {"age", "sex", "ph_ecog"};
+    return k;
+  }());
+  auto plain = survival::cox(d.time, d.status, d.x);
+  auto zero = survival::cox(d.time, d.status, d.x, {.ridge = {.theta = 0}});
+  for (Eigen::Index c = 0; c < 3; ++c) CHECK(zero.coef[c] == plain.coef[c]);
+  CHECK(plain.likelihood_ratio.df == 3);
+  double prev = plain.coef.norm();
+  for (double theta : {1.0, 10.0, 100.0, 1000.0}) {
+    auto r = survival::cox(d.time, d.status, d.x, {.ridge = {.theta = theta, .scale = false}});
+    CHECK(r.coef.norm() < prev);
+    CHECK(r.likelihood_ratio.df < 3);
+    CHECK(r.log_likelihood <= plain.log_likelihood + 1e-12);
+    prev = r.coef.norm();
+  }
+  using vasostat::invalid_argument;
+  const Eigen::MatrixXd& x = d.x;
+  CHECK_THROWS_WITH_AS((void)survival::cox(d.time, d.status, x, {.ridge = {.theta = -1}}), doctest::Contains("ridge.theta"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(d.time, d.status, x, {.ridge = {.theta = std::nan("")}}), doctest::Contains("ridge.theta"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(d.time, d.status, x, {.ridge = {.theta = 1, .columns = {0, 3}}}), doctest::Contains("ridge.columns[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(d.time, d.status, x, {.ridge = {.theta = 1, .columns = {1, 1}}}), doctest::Contains("ridge.columns[1]"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(d.time, d.status, x, {.ridge = {.theta = 1}, .firth = true}), doctest::Contains("firth"), invalid_argument);
+}
+
+TEST_CASE("firth-penalised cox matches an independent R maximisation of l + 1/2 log det I") {
+  const auto fits = survival_test::read_csv("cox_firth_fit.csv");
+  const auto coefs = survival_test::read_csv("cox_firth_coef.csv");
+  REQUIRE(fits.rows.size() >= 4);
+  for (std::size_t f = 0; f < fits.rows.size(); ++f) {
+    const std::string name = fits.str(f, "fit");
+    CAPTURE(name);
+    cox_case cs;
+    cs.file = fits.str(f, "file");
+    cs.covariates = words(fits.str(f, "covariates"));
+    cs.time = fits.str(f, "time");
+    cs.status = fits.str(f, "status");
+    cs.entry = fits.str(f, "entry");
+    cs.method = fits.str(f, "ties") == "breslow" ? survival::ties::breslow : survival::ties::efron;
+    auto d = prepare(cs);
+    const survival::cox_options opt{.method = cs.method, .entry = d.entry, .names = cs.covariates, .firth = true};
+    auto m = survival::cox(d.time, d.status, d.x, opt);
+    CHECK(m.converged);
+    CHECK(m.warnings.empty());
+    CHECK(m.inference_se == "profile penalized likelihood");
+    CHECK(close(m.log_likelihood_null, fits.num(f, "loglik0"), 1e-10));
+    CHECK(close(m.log_likelihood, fits.num(f, "loglik"), 1e-8));
+    CHECK(close(m.penalized_log_likelihood_null, fits.num(f, "pl0"), 1e-10));
+    CHECK(close(m.penalized_log_likelihood, fits.num(f, "pl"), 1e-9));
+    CHECK(close(m.likelihood_ratio.statistic, fits.num(f, "lr"), 1e-6));
+    CHECK(m.likelihood_ratio.df == static_cast<double>(cs.covariates.size()));
+    auto cf = survival_test::filter(coefs, {{"fit", name}});
+    REQUIRE(cf.rows.size() == cs.covariates.size());
+    for (Eigen::Index c = 0; c < m.coef.size(); ++c) {
+      const auto r = static_cast<std::size_t>(c);
+      CAPTURE(cf.str(r, "term"));
+      CHECK(std::isfinite(m.coef[c]));
+      CHECK(close(m.coef[c], cf.num(r, "coef"), 1e-6));
+      CHECK(close(m.std_error[c], cf.num(r, "se"), 1e-6));
+      CHECK(close(m.hr_lower[c], cf.num(r, "lower"), 1e-6));
+      CHECK(close(m.hr_upper[c], cf.num(r, "upper"), 1e-6));
+      CHECK(close(m.chisq[c], cf.num(r, "chisq"), 1e-6));
+      CHECK(close(m.p_value[c], cf.num(r, "p"), 1e-6));
+      // the row's CI excludes HR 1 exactly when its penalised LR p is below 0.05
+      CHECK((m.hr_lower[c] > 1 || m.hr_upper[c] < 1) == (m.p_value[c] < 0.05));
+    }
+    // on separated data the plain fit diverges with a warning naming the column; Firth is finite
+    if (fits.str(f, "coxph_warns") == "TRUE") {
+      survival::cox_options plain_opt = opt;
+      plain_opt.firth = false;
+      auto plain = survival::cox(d.time, d.status, d.x, plain_opt);
+      REQUIRE(!plain.warnings.empty());
+      CHECK(plain.warnings.back().find(cs.covariates[0]) != std::string::npos);
+      CHECK(std::abs(plain.coef[0]) > 5 * std::abs(m.coef[0]));
+      CHECK(std::abs(plain.coef[0]) > 10);
+    }
+    // Wald inference when profile CIs are switched off: CI and p from coef / se
+    survival::cox_options wald_opt = opt;
+    wald_opt.firth_options.profile_ci = false;
+    auto w = survival::cox(d.time, d.status, d.x, wald_opt);
+    CHECK(w.inference_se == "model");
+    CHECK(close(w.coef[0], m.coef[0], 1e-12));
+    CHECK(close(w.hr_lower[0], std::exp(w.coef[0] - 1.959963984540054 * w.std_error[0]), 1e-12));
+  }
+}
+
+TEST_CASE("firth rejects bad settings naming the argument") {
+  std::vector<double> t{1, 2, 3, 4, 5}, s{1, 0, 1, 1, 0};
+  std::vector<int> cl{0, 0, 1, 1, 2};
+  Eigen::MatrixXd x(5, 1);
+  x << 0.1, 0.5, 0.2, 0.9, 0.3;
+  using vasostat::invalid_argument;
+  using survival::ties;
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.method = ties::exact, .firth = true}), doctest::Contains("ties::exact"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.cluster = cl, .firth = true}), doctest::Contains("cluster"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.firth = true, .firth_options = {.max_step = 0}}), doctest::Contains("firth_options.max_step"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.firth = true, .firth_options = {.epsilon = -1}}), doctest::Contains("firth_options.epsilon"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.firth = true, .firth_options = {.max_iter = 0}}), doctest::Contains("firth_options.max_iter"), invalid_argument);
+}
