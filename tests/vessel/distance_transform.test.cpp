@@ -92,6 +92,57 @@ TEST_CASE("distance_transform: exact Euclidean distance equal to brute force on 
   CHECK(compared > 50000);
 }
 
+TEST_CASE("distance_transform: wide runs (envelope) and narrow runs (SIMD window) agree with the twin") {
+  // The SIMD row pass minimises directly over a window of up to 32 columns and falls back to
+  // the envelope beyond; blobs up to 110 px across exercise both, bands of every width the
+  // switch-over itself. One mask is checked against brute force, all against the scalar twin.
+  vasostat::random_generator rng(4242);
+  for (int i = 0; i < 6; ++i) {
+    const std::ptrdiff_t w = i == 0 ? 97 : 150 + static_cast<std::ptrdiff_t>(rng.below(180));
+    const std::ptrdiff_t h = i == 0 ? 91 : 100 + static_cast<std::ptrdiff_t>(rng.below(100));
+    image<std::uint8_t> m = vessel_test::random_blobs(w, h, i == 0 ? 2 : 8, i == 0 ? 90 : 110, rng);
+    const auto rad = static_cast<std::ptrdiff_t>(38 + rng.below(7));  // a disc 76-88 px across
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      for (std::ptrdiff_t x = 0; x < w; ++x) {
+        if ((x - w / 2) * (x - w / 2) + (y - h / 2) * (y - h / 2) <= rad * rad) {
+          m(x, y) = 1;
+        }
+      }
+    }
+    for (std::ptrdiff_t y = 0; y < h; ++y) {  // horizontal bands 7 rows thick
+      if (i > 0 && (y / 7) % 3 == 0) {
+        for (std::ptrdiff_t x = y % 11; x < w - y % 5; ++x) {
+          m(x, y) = 1;
+        }
+      }
+    }
+    image<float> simd(w, h), scalar(w, h);
+    vs::distance_transform_workspace ws;
+    vs::distance_transform(m.view(), simd.view(), ws);
+    vs::detail::distance_transform_kernel(m.view(), scalar.view(), ws, false);
+    bool twins = true, wide = false;
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      for (std::ptrdiff_t x = 0; x < w; ++x) {
+        twins = twins && simd(x, y) == scalar(x, y);
+        wide = wide || simd(x, y) > 34.0f;
+      }
+    }
+    CAPTURE(i);
+    CHECK(twins);
+    CHECK(wide);
+    if (i == 0) {
+      const image<double> ref = brute_force(m.view());
+      bool exact = true;
+      for (std::ptrdiff_t y = 0; y < h; ++y) {
+        for (std::ptrdiff_t x = 0; x < w; ++x) {
+          exact = exact && simd(x, y) == static_cast<float>(ref(x, y));
+        }
+      }
+      CHECK(exact);
+    }
+  }
+}
+
 TEST_CASE("distance_transform: a disc's centre and a full frame") {
   image<std::uint8_t> m(41, 41, 0);
   for (std::ptrdiff_t y = 0; y < 41; ++y) {

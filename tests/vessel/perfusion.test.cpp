@@ -2,6 +2,7 @@
 // values on a small graph (PPV length and grid, PVD, De Backer, MFI quadrant / vessel, small
 // vessels), the flow-class rules, HI edge cases, and bad input.
 
+#include <vasostat/vessel/density.hpp>
 #include <vasostat/vessel/perfusion.hpp>
 
 #include <doctest/doctest.h>
@@ -62,6 +63,10 @@ TEST_CASE("perfusion metrics of a hand-computed graph") {
   CHECK(p.all.ppv_count_percent == doctest::Approx(300.0 / 7));
   CHECK(p.all.debacker_per_mm == doctest::Approx(7 / 1.2));
   CHECK(p.all.pvd_count_per_mm == doctest::Approx(3 / 1.2));
+  // one De Backer count in vasostat: density() gives the same score on the same graph
+  const auto d = vessel::density(g, {.um_per_px = 2.0});
+  CHECK(d.crossings == p.all.crossings);
+  CHECK(d.de_backer_per_mm == doctest::Approx(p.all.debacker_per_mm).epsilon(1e-12));
   CHECK(p.all.mfi_vessel == doctest::Approx(4.0 / 3));
   // quadrants: Q0 = 3, Q1 = 0 (B 50 px beats A 49 px), Q2 = 1, Q3 = 0
   CHECK(p.all.mfi_quadrant == doctest::Approx(1.0));

@@ -1,11 +1,13 @@
 // vessel::quality: MIQS-style sub-scores with their measured numbers; black, saturated and
 // constant clips return flags, not garbage; bad input is named.
 
+#include <vasostat/core/random.hpp>
 #include <vasostat/vessel/quality.hpp>
 
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "support/vessel_video_synthetic.hpp"
@@ -93,6 +95,44 @@ TEST_CASE("focus drops when the frames are blurred") {
   MESSAGE("focus sharp " << qs.focus.measured << " blurred " << qb.focus.measured);
   CHECK(qb.focus.measured < 0.5 * qs.focus.measured);
   CHECK(qb.focus.score > qs.focus.score);
+}
+
+TEST_CASE("measure_frame: the integer paths (uint8, uint16) equal the floating-point formula") {
+  // The integer sums are exact, so they must match the float path bit for bit; 4100 columns
+  // cross the integer path's 4096-column accumulation blocks, odd strides test the views.
+  vasostat::random_generator rng(5);
+  for (const auto& [w, h] : {std::pair<std::ptrdiff_t, std::ptrdiff_t>{4100, 5}, {37, 23}, {3, 3}, {2, 7}}) {
+    std::vector<std::uint8_t> b8(static_cast<std::size_t>((w + 3) * h));
+    std::vector<std::uint16_t> b16(static_cast<std::size_t>((w + 1) * h));
+    image<float> f8(w, h), f16(w, h);
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      for (std::ptrdiff_t x = 0; x < w; ++x) {
+        const auto v8 = static_cast<std::uint8_t>(rng.below(256));
+        const auto v16 = static_cast<std::uint16_t>(rng.below(65536));
+        b8[static_cast<std::size_t>(y * (w + 3) + x)] = v8;
+        b16[static_cast<std::size_t>(y * (w + 1) + x)] = v16;
+        f8(x, y) = v8;
+        f16(x, y) = v16;
+      }
+    }
+    const auto q8 = vessel::measure_frame(image_view<const std::uint8_t>(b8.data(), w, h, w + 3));
+    const auto r8 = vessel::measure_frame(image_view<const float>(f8.view()));
+    const auto q16 = vessel::measure_frame(image_view<const std::uint16_t>(b16.data(), w, h, w + 1));
+    const auto r16 = vessel::measure_frame(image_view<const float>(f16.view()), 65535.0);
+    CAPTURE(w);
+    for (const auto& [q, r] : {std::pair{q8, r8}, std::pair{q16, r16}}) {
+      CHECK(q.brightness == r.brightness);
+      CHECK(q.contrast == r.contrast);
+      CHECK(q.clipped_low == r.clipped_low);
+      CHECK(q.clipped_high == r.clipped_high);
+      CHECK(q.focus == r.focus);
+    }
+    if (w == 4100) {
+      CHECK(q8.focus > 0);
+      CHECK(q8.clipped_low > 0);
+      CHECK(q16.clipped_high > 0);
+    }
+  }
 }
 
 TEST_CASE("black, saturated and constant clips set flags") {

@@ -1,13 +1,17 @@
 // vessel::stabilize recovers a known ±20 px sub-pixel jitter on synthetic clips (noise, flicker,
 // 8-bit quantisation) to 0.25 px; resample_frame aligns; bad input is named.
 
+#include <vasostat/core/random.hpp>
 #include <vasostat/vessel/mean_image.hpp>
 #include <vasostat/vessel/stabilize.hpp>
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <complex>
 #include <cstdint>
+#include <numbers>
 #include <vector>
 
 #include "support/vessel_video_synthetic.hpp"
@@ -38,6 +42,39 @@ jittered_clip make_jittered_clip(std::ptrdiff_t w, std::ptrdiff_t h, int n, doub
 }
 
 }  // namespace
+
+TEST_CASE("the phase-correlation FFT equals a direct DFT; inverse(forward) = n² · identity") {
+  vasostat::random_generator rng(9);
+  for (const std::ptrdiff_t n : {1, 2, 8, 32}) {
+    std::vector<std::complex<double>> a(static_cast<std::size_t>(n * n));
+    for (auto& v : a) {
+      v = {rng.normal(), rng.normal()};
+    }
+    std::vector<std::complex<double>> f = a;
+    vessel::detail::fft_2d(f, n, false);
+    double worst = 0;
+    for (std::ptrdiff_t v = 0; v < n; ++v) {
+      for (std::ptrdiff_t u = 0; u < n; ++u) {
+        std::complex<double> sum = 0;
+        for (std::ptrdiff_t y = 0; y < n; ++y) {
+          for (std::ptrdiff_t x = 0; x < n; ++x) {
+            const double ang = -2 * std::numbers::pi * static_cast<double>(u * x + v * y) / static_cast<double>(n);
+            sum += a[static_cast<std::size_t>(y * n + x)] * std::polar(1.0, ang);
+          }
+        }
+        worst = std::max(worst, std::abs(sum - f[static_cast<std::size_t>(v * n + u)]));
+      }
+    }
+    vessel::detail::fft_2d(f, n, true);
+    double round_trip = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      round_trip = std::max(round_trip, std::abs(f[i] / static_cast<double>(n * n) - a[i]));
+    }
+    CAPTURE(n);
+    CHECK(worst < 1e-9);
+    CHECK(round_trip < 1e-12);
+  }
+}
 
 TEST_CASE("stabilize recovers a ±20 px sub-pixel jitter to 0.25 px") {
   for (std::uint64_t seed : {11u, 12u, 13u}) {

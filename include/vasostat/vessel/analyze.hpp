@@ -34,8 +34,26 @@ struct analyze_workspace {
   trace_workspace trace;
 };
 
-/// Analyses a vessel mask (non-zero = vessel). The skeleton and distance map stay in `ws`.
+/// Analyses a vessel mask (non-zero = vessel) into `out`. The skeleton and distance map stay
+/// in `ws`; `out`'s vectors (centrelines, nodes, class counts) are reused, so a video loop
+/// allocates nothing once the buffers have grown to the frames' needs (the first frame sizes
+/// the per-pixel buffers; a later frame with more or longer segments than any before grows
+/// the graph's buffers once).
 /// @throws vasostat::invalid_argument as the four steps do (`mask`, `options.um_per_px`, ...).
+inline void analyze_mask(image_view<const std::uint8_t> mask, const analyze_options& options,
+                         analyze_workspace& ws, mask_analysis& out) {
+  constexpr const char* where = "vasostat::vessel::analyze_mask";
+  vasostat::detail::check_image_view(mask, where, "mask");
+  detail::check_density_options(options.density, where);  // before the image work
+  ws.skeleton.resize(mask.width, mask.height);
+  ws.distance.resize(mask.width, mask.height);
+  skeletonize(mask, ws.skeleton.view(), ws.skeletonize, options.skeleton);
+  distance_transform(mask, ws.distance.view(), ws.distance_transform);
+  trace(ws.skeleton.view(), ws.distance.view(), options.trace, ws.trace, out.vessels);
+  density(out.vessels, options.density, out.metrics);
+}
+
+/// Returns the analysis of `mask` (see the overload writing into a mask_analysis).
 /// Example:
 /// ```
 /// auto a = vasostat::vessel::analyze_mask(mask, {.density = {.um_per_px = 1.2}});
@@ -44,20 +62,8 @@ struct analyze_workspace {
 [[nodiscard]] inline mask_analysis analyze_mask(image_view<const std::uint8_t> mask,
                                                 const analyze_options& options,
                                                 analyze_workspace& ws) {
-  vasostat::detail::check_image_view(mask, "vasostat::vessel::analyze_mask", "mask");
-  // Validate the calibration before the image work.
-  (void)density(graph{}, {.um_per_px = options.density.um_per_px,
-                          .um_per_px_y = options.density.um_per_px_y,
-                          .small_vessel_um = options.density.small_vessel_um,
-                          .roi = {},
-                          .class_edges_um = options.density.class_edges_um});
-  ws.skeleton.resize(mask.width, mask.height);
-  ws.distance.resize(mask.width, mask.height);
-  skeletonize(mask, ws.skeleton.view(), ws.skeletonize, options.skeleton);
-  distance_transform(mask, ws.distance.view(), ws.distance_transform);
   mask_analysis a;
-  a.vessels = trace(ws.skeleton.view(), ws.distance.view(), options.trace, ws.trace);
-  a.metrics = density(a.vessels, options.density);
+  analyze_mask(mask, options, ws, a);
   return a;
 }
 

@@ -11,6 +11,7 @@
 #include <vasostat/vessel/graph.hpp>
 #include <vasostat/vessel/trace.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -51,41 +52,99 @@ struct density_metrics {
 namespace detail {
 
 /// Centreline points of a segment for length and crossing purposes: the pixels, with the
-/// centroid of a junction node added at that end.
-inline std::vector<std::array<double, 2>> segment_points(const graph& g, const segment& s) {
-  std::vector<std::array<double, 2>> pts;
-  pts.reserve(s.centreline.size() + 2);
-  auto junction_at = [&](std::int32_t n) {
-    return n >= 0 && static_cast<std::size_t>(n) < g.nodes.size() &&
-           g.nodes[static_cast<std::size_t>(n)].kind == node_kind::junction;
-  };
-  if (!s.is_loop && junction_at(s.first_node)) {
-    const node& n = g.nodes[static_cast<std::size_t>(s.first_node)];
-    pts.push_back({n.x, n.y});
+/// centroid of a junction node added at that end (a view: nothing is copied).
+class segment_points {
+ public:
+  segment_points(const graph& g, const segment& s) : g_(g), s_(s) {
+    auto junction_at = [&](std::int32_t n) {
+      return n >= 0 && static_cast<std::size_t>(n) < g.nodes.size() &&
+             g.nodes[static_cast<std::size_t>(n)].kind == node_kind::junction;
+    };
+    first_ = !s.is_loop && junction_at(s.first_node) ? 1 : 0;
+    last_ = !s.is_loop && junction_at(s.last_node) ? 1 : 0;
   }
-  for (const point& p : s.centreline) {
-    pts.push_back({static_cast<double>(p.x), static_cast<double>(p.y)});
+  [[nodiscard]] std::ptrdiff_t size() const {
+    return static_cast<std::ptrdiff_t>(s_.centreline.size()) + first_ + last_;
   }
-  if (!s.is_loop && junction_at(s.last_node)) {
-    const node& n = g.nodes[static_cast<std::size_t>(s.last_node)];
-    pts.push_back({n.x, n.y});
+  [[nodiscard]] std::array<double, 2> operator()(std::ptrdiff_t i) const {
+    const auto m = static_cast<std::ptrdiff_t>(s_.centreline.size());
+    if (i < first_) {
+      const node& n = g_.nodes[static_cast<std::size_t>(s_.first_node)];
+      return {n.x, n.y};
+    }
+    if (i - first_ >= m) {
+      const node& n = g_.nodes[static_cast<std::size_t>(s_.last_node)];
+      return {n.x, n.y};
+    }
+    const point& p = s_.centreline[static_cast<std::size_t>(i - first_)];
+    return {static_cast<double>(p.x), static_cast<double>(p.y)};
   }
-  return pts;
+
+ private:
+  const graph& g_;
+  const segment& s_;
+  std::ptrdiff_t first_ = 0, last_ = 0;
+};
+
+/// The De Backer grid of a width × height image: horizontal lines at y = -0.5 + k·height/4 and
+/// vertical lines at x = -0.5 + k·width/4, k = 1, 2, 3 (pixel centres at integers).
+struct debacker_grid {
+  std::array<double, 3> y{};  ///< horizontal lines
+  std::array<double, 3> x{};  ///< vertical lines
+};
+
+inline debacker_grid make_debacker_grid(std::ptrdiff_t width, std::ptrdiff_t height) {
+  debacker_grid grid;
+  for (int k = 0; k < 3; ++k) {
+    grid.y[static_cast<std::size_t>(k)] = -0.5 + static_cast<double>(height) * (k + 1) / 4.0;
+    grid.x[static_cast<std::size_t>(k)] = -0.5 + static_cast<double>(width) * (k + 1) / 4.0;
+  }
+  return grid;
 }
 
-}  // namespace detail
+/// The one De Backer crossing count of vasostat (vessel::density and vessel::perfusion both use
+/// it): how many of the six grid lines segment `s` crosses, each line counted once per segment.
+/// A line is crossed where consecutive centreline points (junction centroids included) lie on
+/// opposite sides of it and at least one of the two is inside the region (`inside(x, y)`).
+template <class Inside>
+[[nodiscard]] int debacker_crossings(const graph& g, const segment& s, const debacker_grid& grid,
+                                     const Inside& inside) {
+  const segment_points pts(g, s);
+  const std::ptrdiff_t n = pts.size();
+  if (n == 0) {
+    return 0;
+  }
+  const std::ptrdiff_t steps = s.is_loop ? n : n - 1;
+  // Bounding box first: a line outside it is not crossed (most segments cross no line).
+  std::array<double, 2> lo = pts(0), hi = lo;
+  for (std::ptrdiff_t i = 1; i < n; ++i) {
+    const std::array<double, 2> q = pts(i);
+    lo = {std::min(lo[0], q[0]), std::min(lo[1], q[1])};
+    hi = {std::max(hi[0], q[0]), std::max(hi[1], q[1])};
+  }
+  int crossings = 0;
+  for (int axis = 0; axis < 2; ++axis) {
+    const std::array<double, 3>& lines = axis == 0 ? grid.y : grid.x;
+    const std::size_t coord = axis == 0 ? 1 : 0;
+    for (double line : lines) {
+      if ((lo[coord] < line) == (hi[coord] < line)) {
+        continue;  // all points on one side
+      }
+      for (std::ptrdiff_t i = 0; i < steps; ++i) {
+        const std::array<double, 2> a = pts(i), b = pts((i + 1) % n);
+        if ((a[coord] < line) != (b[coord] < line) && (inside(a[0], a[1]) || inside(b[0], b[1]))) {
+          ++crossings;
+          break;
+        }
+      }
+    }
+  }
+  return crossings;
+}
 
-/// Density metrics of `g` (vessel::trace's output) with the calibration and ROI in `options`.
-/// A segment's length counts in proportion to its centreline pixels inside the ROI; a vessel
-/// is small when its diameter (across its chord direction, in µm) is below small_vessel_um.
-/// De Backer grid: horizontal lines at y = -0.5 + k·height/4 and vertical lines at
-/// x = -0.5 + k·width/4 (k = 1, 2, 3; pixel centres at integers); a segment crossing a line
-/// (consecutive centreline points on opposite sides, inside the ROI) counts once per line.
-/// @throws vasostat::invalid_argument naming `options.um_per_px` (≤ 0, NaN, Inf, outside
-///         [1e-6, 1e6]), `um_per_px_y`,
-///         `small_vessel_um`, `class_edges_um`, or `options.roi` (another size, no pixel inside).
-[[nodiscard]] inline density_metrics density(const graph& g, const density_options& options) {
-  constexpr const char* where = "vasostat::vessel::density";
+/// The checks of density_options that do not depend on the graph (calibration, cut-off, class
+/// edges). @throws vasostat::invalid_argument naming the option.
+inline void check_density_options(const density_options& options, const char* where) {
   const double sx = options.um_per_px;
   const double sy = options.um_per_px_y == 0 ? options.um_per_px : options.um_per_px_y;
   // Calibrations outside [1e-6, 1e6] µm/px (1 pm to 1 m per pixel) are rejected as well: they
@@ -103,6 +162,25 @@ inline std::vector<std::array<double, 2>> segment_points(const graph& g, const s
                          (i == 0 || options.class_edges_um[i] > options.class_edges_um[i - 1]),
                      std::string(where) + ": options.class_edges_um must be finite, > 0 and increasing");
   }
+}
+
+}  // namespace detail
+
+/// Density metrics of `g` (vessel::trace's output) with the calibration and ROI in `options`,
+/// written into `r` (its vectors are reused: no allocation once they have the class count).
+/// A segment's length counts in proportion to its centreline pixels inside the ROI; a vessel
+/// is small when its diameter (across its chord direction, in µm) is below small_vessel_um.
+/// De Backer grid: horizontal lines at y = -0.5 + k·height/4 and vertical lines at
+/// x = -0.5 + k·width/4 (k = 1, 2, 3; pixel centres at integers); a segment crossing a line
+/// (consecutive centreline points on opposite sides, inside the ROI) counts once per line.
+/// @throws vasostat::invalid_argument naming `options.um_per_px` (≤ 0, NaN, Inf, outside
+///         [1e-6, 1e6]), `um_per_px_y`,
+///         `small_vessel_um`, `class_edges_um`, or `options.roi` (another size, no pixel inside).
+inline void density(const graph& g, const density_options& options, density_metrics& r) {
+  constexpr const char* where = "vasostat::vessel::density";
+  detail::check_density_options(options, where);
+  const double sx = options.um_per_px;
+  const double sy = options.um_per_px_y == 0 ? options.um_per_px : options.um_per_px_y;
   VASOSTAT_EXPECTS(g.width >= 0 && g.height >= 0, std::string(where) + ": g has a negative size");
   const image_view<const std::uint8_t>& roi = options.roi;
   const bool has_roi = roi.data != nullptr || roi.width != 0 || roi.height != 0;
@@ -130,25 +208,28 @@ inline std::vector<std::array<double, 2>> segment_points(const graph& g, const s
     return !has_roi || roi(ix, iy) != 0;
   };
 
-  density_metrics r;
   const std::size_t classes = options.class_edges_um.size() + 1;
+  r.total_length_um = 0;
+  r.small_length_um = 0;
+  r.tvd_mm_per_mm2 = 0;
+  r.small_tvd_mm_per_mm2 = 0;
+  r.de_backer_per_mm = 0;
+  r.crossings = 0;
+  r.vessel_count = 0;
+  r.small_vessel_count = 0;
   r.count_per_class.assign(classes, 0);
   r.length_per_class_um.assign(classes, 0.0);
   r.area_mm2 = static_cast<double>(roi_pixels) * sx * sy * 1e-6;
 
   // Grid lines: positions and their length inside the ROI.
-  std::array<double, 3> hy{}, vx{};
+  const detail::debacker_grid grid = detail::make_debacker_grid(g.width, g.height);
   double line_um = 0;
-  for (int k = 0; k < 3; ++k) {
-    hy[static_cast<std::size_t>(k)] = -0.5 + static_cast<double>(g.height) * (k + 1) / 4.0;
-    vx[static_cast<std::size_t>(k)] = -0.5 + static_cast<double>(g.width) * (k + 1) / 4.0;
-  }
   if (g.width > 0 && g.height > 0) {
-    for (int k = 0; k < 3; ++k) {
+    for (std::size_t k = 0; k < 3; ++k) {
       // A line between pixel rows counts the ROI pixels of the row just below it (the row whose
       // centre is nearest); on a pixel row, that row.
-      const auto row = static_cast<std::ptrdiff_t>(std::ceil(hy[static_cast<std::size_t>(k)]));
-      const auto col = static_cast<std::ptrdiff_t>(std::ceil(vx[static_cast<std::size_t>(k)]));
+      const auto row = static_cast<std::ptrdiff_t>(std::ceil(grid.y[k]));
+      const auto col = static_cast<std::ptrdiff_t>(std::ceil(grid.x[k]));
       for (std::ptrdiff_t x = 0; x < g.width; ++x) {
         line_um += inside(static_cast<double>(x), static_cast<double>(row)) ? sx : 0.0;
       }
@@ -171,13 +252,13 @@ inline std::vector<std::array<double, 2>> segment_points(const graph& g, const s
       continue;
     }
     const double fraction = static_cast<double>(in) / static_cast<double>(s.centreline.size());
-    const std::vector<std::array<double, 2>> pts = detail::segment_points(g, s);
     // Length in µm: the segment's length_px scaled by how the calibration stretches its
     // (smoothed) centreline; exact when um_per_px_y == um_per_px.
     double scale = sx;
     if (sx != sy) {
-      const double unit = detail::smoothed_length(pts, s.is_loop, 3, 1.0, 1.0);
-      const double cal = detail::smoothed_length(pts, s.is_loop, 3, sx, sy);
+      const detail::segment_points pts(g, s);
+      const double unit = detail::smoothed_length_of(pts.size(), pts, s.is_loop, 3, 1.0, 1.0);
+      const double cal = detail::smoothed_length_of(pts.size(), pts, s.is_loop, 3, sx, sy);
       scale = unit > 0 ? cal / unit : std::sqrt(sx * sy);
     }
     const double length_um = s.length_px * scale * fraction;
@@ -203,23 +284,7 @@ inline std::vector<std::array<double, 2>> segment_points(const graph& g, const s
     }
     ++r.count_per_class[c];
     r.length_per_class_um[c] += length_um;
-    // De Backer crossings: once per (segment, line).
-    const std::size_t n = pts.size();
-    const std::size_t steps = s.is_loop ? n : n - 1;
-    for (int axis = 0; axis < 2; ++axis) {
-      const std::array<double, 3>& lines = axis == 0 ? hy : vx;
-      for (double line : lines) {
-        for (std::size_t i = 0; i < steps; ++i) {
-          const auto& a = pts[i];
-          const auto& b = pts[(i + 1) % n];
-          const double va = axis == 0 ? a[1] : a[0], vb = axis == 0 ? b[1] : b[0];
-          if ((va < line) != (vb < line) && (inside(a[0], a[1]) || inside(b[0], b[1]))) {
-            ++r.crossings;
-            break;
-          }
-        }
-      }
-    }
+    r.crossings += detail::debacker_crossings(g, s, grid, inside);
   }
   r.small_length_um = std::min(r.small_length_um, r.total_length_um);
   if (r.area_mm2 > 0) {
@@ -229,6 +294,13 @@ inline std::vector<std::array<double, 2>> segment_points(const graph& g, const s
   if (r.grid_line_length_mm > 0) {
     r.de_backer_per_mm = static_cast<double>(r.crossings) / r.grid_line_length_mm;
   }
+}
+
+/// Density metrics of `g` (see the overload writing into a density_metrics).
+/// Example: `auto d = vasostat::vessel::density(g, {.um_per_px = 0.7});`
+[[nodiscard]] inline density_metrics density(const graph& g, const density_options& options) {
+  density_metrics r;
+  density(g, options, r);
   return r;
 }
 

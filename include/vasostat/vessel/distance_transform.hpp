@@ -32,6 +32,7 @@ struct distance_transform_workspace {
   aligned_buffer<std::int32_t> v;     ///< envelope sites
   aligned_buffer<std::int64_t> znum;  ///< envelope boundaries as fractions znum / zden
   aligned_buffer<std::int64_t> zden;
+  aligned_buffer<float> f2;           ///< squared vertical distances of one row as floats, padded
 };
 
 namespace detail {
@@ -143,15 +144,121 @@ void distance_down_row_simd(const std::uint8_t* m, const float* up, float* down,
 }
 #endif
 
-/// Horizontal pass on one row, in place: `row` holds the vertical distances g(x) on entry and
-/// the Euclidean distances on exit. Each run of non-zero g between two zeros (or the virtual background
-/// just outside the row) gets the lower envelope of the parabolas (x - q)^2 + g(q)^2 of its
-/// sites plus the two bounding zeros (Felzenszwalb–Huttenlocher, integer-exact comparisons).
-inline void distance_row(float* row, std::ptrdiff_t w, distance_transform_workspace& ws) noexcept {
+/// Lower envelope (Felzenszwalb–Huttenlocher, integer-exact comparisons) for the run of vessel
+/// pixels [x, b) of `row` (vertical distances g on entry, Euclidean distances on exit) and the
+/// two bounding background sites x - 1 and b.
+inline void distance_run_envelope(float* row, std::ptrdiff_t x, std::ptrdiff_t b,
+                                  distance_transform_workspace& ws) noexcept {
   std::int64_t* f = ws.f.data() + 1;  // f[-1] and f[w] are background
   std::int32_t* v = ws.v.data();
   std::int64_t* zn = ws.znum.data();
   std::int64_t* zd = ws.zden.data();
+  const std::ptrdiff_t a = x - 1;  // background site before the run
+  f[a] = 0;
+  for (std::ptrdiff_t q = x; q < b; ++q) {
+    const auto gq = static_cast<std::int64_t>(row[q]);
+    f[q] = gq * gq;
+  }
+  f[b] = 0;
+  // Envelope over sites a..b (inclusive). Boundary k separates v[k-1] and v[k]; the
+  // intersection of parabolas at q and p (q > p) is s = (F(q) - F(p)) / (2 (q - p)) with
+  // F(q) = f[q] + q^2, kept as a fraction.
+  std::ptrdiff_t k = 0;
+  v[0] = static_cast<std::int32_t>(a);
+  for (std::ptrdiff_t q = a + 1; q <= b; ++q) {
+    const std::int64_t fq = f[q] + static_cast<std::int64_t>(q) * q;
+    for (;;) {
+      const std::int64_t p = v[k];
+      const std::int64_t num = fq - (f[p] + p * p);
+      const std::int64_t den = 2 * (static_cast<std::int64_t>(q) - p);
+      // s <= z[k]  <=>  num / den <= zn[k] / zd[k]  (den, zd > 0)
+      if (k > 0 && num * zd[k] <= zn[k] * den) {
+        --k;
+        continue;
+      }
+      ++k;
+      v[k] = static_cast<std::int32_t>(q);
+      zn[k] = num;
+      zd[k] = den;
+      break;
+    }
+  }
+  std::ptrdiff_t j = 0;
+  for (std::ptrdiff_t px = x; px < b; ++px) {
+    // advance while z[j+1] < px  <=>  zn[j+1] < px * zd[j+1]
+    while (j < k && zn[j + 1] < static_cast<std::int64_t>(px) * zd[j + 1]) {
+      ++j;
+    }
+    const std::int64_t dx = px - v[j];
+    const std::int64_t d2 = dx * dx + f[v[j]];
+    // Below 2^24 the float conversion is exact and sqrtf equals float(sqrt(double)) (double
+    // rounding is innocuous for sqrt when 53 >= 2 * 24 + 2).
+    row[px] = d2 < (std::int64_t{1} << 24)
+                  ? std::sqrt(static_cast<float>(d2))
+                  : static_cast<float>(std::sqrt(static_cast<double>(d2)));
+  }
+}
+
+/// Largest window half-width of the SIMD row pass (runs needing more use the envelope).
+inline constexpr std::ptrdiff_t distance_window_max = 32;
+
+#if VASOSTAT_HAS_SIMD
+/// The run [x, b) by direct minimisation: d²(px) = min over |d| <= r of d² + g(px + d)², with
+/// xsimd batches over px. Any column q gives an upper bound (px - q)² + g(q)² (the distance to
+/// a real background pixel), and the nearest site lies within r = min(max g, ⌊(L + 1)/2⌋) of
+/// px because the bounding background pixels and g(px) itself are at most that far. The
+/// minimum is an integer ≤ r² ≤ 1024 and every term below 2^24 is exact in float (larger ones
+/// can only round to values still above the minimum), so the result equals the envelope's bit
+/// for bit. `f2` holds g² of the whole row with at
+/// least distance_window_max + lanes zeros on either side.
+template <class Arch>
+void distance_run_window(float* row, const float* f2, std::ptrdiff_t x, std::ptrdiff_t b,
+                         std::ptrdiff_t r) noexcept {
+  using bf = xsimd::batch<float, Arch>;
+  constexpr std::ptrdiff_t lanes = static_cast<std::ptrdiff_t>(bf::size);
+  for (std::ptrdiff_t px = x; px < b; px += lanes) {
+    bf d2 = bf::load_unaligned(f2 + px);
+    for (std::ptrdiff_t d = 1; d <= r; ++d) {
+      const bf side = xsimd::min(bf::load_unaligned(f2 + px - d), bf::load_unaligned(f2 + px + d));
+      d2 = xsimd::min(d2, side + bf(static_cast<float>(d * d)));
+    }
+    const bf dist = xsimd::sqrt(d2);
+    if (px + lanes <= b) {
+      dist.store_unaligned(row + px);
+    } else {
+      alignas(Arch::alignment()) float tmp[lanes];
+      dist.store_aligned(tmp);
+      std::memcpy(row + px, tmp, static_cast<std::size_t>(b - px) * sizeof(float));
+    }
+  }
+}
+#endif
+
+/// Horizontal pass on one row, in place: `row` holds the vertical distances g(x) on entry and
+/// the Euclidean distances on exit. Each run of non-zero g between two zeros (or the virtual
+/// background just outside the row) gets the lower envelope of the parabolas (x - q)^2 + g(q)^2
+/// of its sites plus the two bounding zeros (a farther column can never be nearer); with SIMD,
+/// runs whose nearest site is within distance_window_max columns are minimised directly
+/// (distance_run_window, same results).
+inline void distance_row(float* row, std::ptrdiff_t w, distance_transform_workspace& ws,
+                         bool use_simd) noexcept {
+#if VASOSTAT_HAS_SIMD
+  using bf = xsimd::batch<float, simd_arch>;
+  constexpr auto lanes = static_cast<std::ptrdiff_t>(bf::size);
+  float* f2 = ws.f2.data() + distance_window_max + lanes;
+  if (use_simd) {
+    std::ptrdiff_t x = 0;
+    for (; x + lanes <= w; x += lanes) {
+      const bf g = bf::load_unaligned(row + x);
+      (g * g).store_unaligned(f2 + x);
+    }
+    for (; x < w; ++x) {
+      f2[x] = row[x] * row[x];
+    }
+  }
+#else
+  use_simd = false;
+#endif
   const float* g = row;
   std::ptrdiff_t x = 0;
   while (x < w) {
@@ -167,51 +274,20 @@ inline void distance_row(float* row, std::ptrdiff_t w, distance_transform_worksp
       ++x;
       continue;
     }
-    const std::ptrdiff_t a = x - 1;  // background site before the run
-    f[a] = 0;
     std::ptrdiff_t b = x;
+    float gmax = 0.0f;
     while (b < w && g[b] != 0.0f) {
-      const auto gb = static_cast<std::int64_t>(g[b]);
-      f[b] = gb * gb;
+      gmax = std::max(gmax, g[b]);
       ++b;
     }
-    f[b] = 0;
-    // Envelope over sites a..b (inclusive). Boundary k separates v[k-1] and v[k]; the
-    // intersection of parabolas at q and p (q > p) is s = (F(q) - F(p)) / (2 (q - p)) with
-    // F(q) = f[q] + q^2, kept as a fraction.
-    std::ptrdiff_t k = 0;
-    v[0] = static_cast<std::int32_t>(a);
-    for (std::ptrdiff_t q = a + 1; q <= b; ++q) {
-      const std::int64_t fq = f[q] + static_cast<std::int64_t>(q) * q;
-      for (;;) {
-        const std::int64_t p = v[k];
-        const std::int64_t num = fq - (f[p] + p * p);
-        const std::int64_t den = 2 * (static_cast<std::int64_t>(q) - p);
-        // s <= z[k]  <=>  num / den <= zn[k] / zd[k]  (den, zd > 0)
-        if (k > 0 && num * zd[k] <= zn[k] * den) {
-          --k;
-          continue;
-        }
-        ++k;
-        v[k] = static_cast<std::int32_t>(q);
-        zn[k] = num;
-        zd[k] = den;
-        break;
-      }
-    }
-    std::ptrdiff_t j = 0;
-    for (std::ptrdiff_t px = x; px < b; ++px) {
-      // advance while z[j+1] < px  <=>  zn[j+1] < px * zd[j+1]
-      while (j < k && zn[j + 1] < static_cast<std::int64_t>(px) * zd[j + 1]) {
-        ++j;
-      }
-      const std::int64_t dx = px - v[j];
-      const std::int64_t d2 = dx * dx + f[v[j]];
-      // Below 2^24 the float conversion is exact and sqrtf equals float(sqrt(double)) (double
-      // rounding is innocuous for sqrt when 53 >= 2 * 24 + 2).
-      row[px] = d2 < (std::int64_t{1} << 24)
-                    ? std::sqrt(static_cast<float>(d2))
-                    : static_cast<float>(std::sqrt(static_cast<double>(d2)));
+    const std::ptrdiff_t half = (b - x + 1) / 2;
+    const std::ptrdiff_t r = gmax < static_cast<float>(half) ? static_cast<std::ptrdiff_t>(gmax) : half;
+    if (use_simd && r <= distance_window_max) {
+#if VASOSTAT_HAS_SIMD
+      distance_run_window<simd_arch>(row, f2, x, b, r);
+#endif
+    } else {
+      distance_run_envelope(row, x, b, ws);
     }
     x = b;
   }
@@ -230,6 +306,13 @@ inline void distance_transform_kernel(image_view<const std::uint8_t> mask, image
   ws.zden.resize(n);
   ws.down.resize(n);
   std::fill(ws.down.begin(), ws.down.end(), 0.0f);  // row `height` is background
+#if VASOSTAT_HAS_SIMD
+  {  // g² of one row with zero (background) margins for the SIMD window
+    constexpr auto pad = static_cast<std::size_t>(distance_window_max) + xsimd::batch<float, simd_arch>::size;
+    ws.f2.resize(static_cast<std::size_t>(w) + 2 * pad);
+    std::fill(ws.f2.begin(), ws.f2.end(), 0.0f);
+  }
+#endif
 #if !VASOSTAT_HAS_SIMD
   use_simd = false;
 #endif
@@ -249,7 +332,7 @@ inline void distance_transform_kernel(image_view<const std::uint8_t> mask, image
     } else {
       distance_down_row_scalar(mask.row(y), out.row(y), ws.down.data(), out.row(y), w);
     }
-    distance_row(out.row(y), w, ws);
+    distance_row(out.row(y), w, ws, use_simd);
   }
 }
 

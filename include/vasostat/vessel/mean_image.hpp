@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace vasostat::inline v0::vessel {
@@ -36,11 +38,20 @@ template <grey_pixel T>
   for (const auto& f : c.frames) {
     double s = 0;
     for (std::ptrdiff_t y = 0; y < f.height; ++y) {
-      double row = 0;
-      for (std::ptrdiff_t x = 0; x < f.width; ++x) {
-        row += static_cast<double>(f(x, y));
+      const T* r = f.row(y);
+      if constexpr (std::is_integral_v<T>) {  // exact integer row sums (vectorised), as below
+        std::uint64_t row = 0;
+        for (std::ptrdiff_t x = 0; x < f.width; ++x) {
+          row += r[x];
+        }
+        s += static_cast<double>(row);
+      } else {
+        double row = 0;
+        for (std::ptrdiff_t x = 0; x < f.width; ++x) {
+          row += static_cast<double>(r[x]);
+        }
+        s += row;
       }
-      s += row;
     }
     b.push_back(s / static_cast<double>(f.width * f.height));
   }
@@ -80,50 +91,82 @@ template <grey_pixel T>
   r.gain = o.normalize_brightness ? detail::flicker_gains(r.brightness)
                                   : std::vector<double>(c.frames.size(), 1.0);
   const std::ptrdiff_t w = c.frames[0].width, h = c.frames[0].height;
-  std::vector<double> acc(static_cast<std::size_t>(w * h), 0.0);
-  std::vector<std::ptrdiff_t> cols;
+  // Per frame: a constant shift, i.e. the same bilinear weights everywhere with clamped
+  // column/row indices.
+  struct frame_shift {
+    bool shift = false;
+    std::ptrdiff_t ix = 0, iy = 0;
+    double w00 = 1, w10 = 0, w01 = 0, w11 = 0, g = 1;
+  };
+  std::vector<frame_shift> fs(c.frames.size());
   for (std::size_t t = 0; t < c.frames.size(); ++t) {
-    const auto& f = c.frames[t];
-    const double g = r.gain[t];
-    const bool shift = !offsets.empty() && (offsets[t].dx != 0 || offsets[t].dy != 0);
-    // a constant shift: the same bilinear weights everywhere, clamped column/row indices
-    const double sx = shift ? -offsets[t].dx : 0.0, sy = shift ? -offsets[t].dy : 0.0;
+    frame_shift& p = fs[t];
+    p.g = r.gain[t];
+    p.shift = !offsets.empty() && (offsets[t].dx != 0 || offsets[t].dy != 0);
+    const double sx = p.shift ? -offsets[t].dx : 0.0, sy = p.shift ? -offsets[t].dy : 0.0;
     const double fsx = std::floor(sx), fsy = std::floor(sy);
-    const auto ix = static_cast<std::ptrdiff_t>(fsx), iy = static_cast<std::ptrdiff_t>(fsy);
+    p.ix = static_cast<std::ptrdiff_t>(fsx);
+    p.iy = static_cast<std::ptrdiff_t>(fsy);
     const double fx = sx - fsx, fy = sy - fsy;
-    if (shift) {
-      cols.resize(static_cast<std::size_t>(2 * w));
-      for (std::ptrdiff_t x = 0; x < w; ++x) {
-        cols[static_cast<std::size_t>(2 * x)] = std::clamp<std::ptrdiff_t>(x + ix, 0, w - 1);
-        cols[static_cast<std::size_t>(2 * x + 1)] = std::clamp<std::ptrdiff_t>(x + ix + 1, 0, w - 1);
-      }
-    }
-    for (std::ptrdiff_t y = 0; y < h; ++y) {
-      double* a = acc.data() + y * w;
-      if (shift) {
-        const T* r0 = f.row(std::clamp<std::ptrdiff_t>(y + iy, 0, h - 1));
-        const T* r1 = f.row(std::clamp<std::ptrdiff_t>(y + iy + 1, 0, h - 1));
-        const double w00 = g * (1 - fx) * (1 - fy), w10 = g * fx * (1 - fy),
-                     w01 = g * (1 - fx) * fy, w11 = g * fx * fy;
-        for (std::ptrdiff_t x = 0; x < w; ++x) {
-          const auto c0 = cols[static_cast<std::size_t>(2 * x)];
-          const auto c1 = cols[static_cast<std::size_t>(2 * x + 1)];
-          a[x] += w00 * static_cast<double>(r0[c0]) + w10 * static_cast<double>(r0[c1]) +
-                  w01 * static_cast<double>(r1[c0]) + w11 * static_cast<double>(r1[c1]);
-        }
-      } else {
-        const T* row = f.row(y);
-        for (std::ptrdiff_t x = 0; x < w; ++x) {
-          a[x] += g * static_cast<double>(row[x]);
-        }
-      }
-    }
+    p.w00 = p.g * (1 - fx) * (1 - fy);
+    p.w10 = p.g * fx * (1 - fy);
+    p.w01 = p.g * (1 - fx) * fy;
+    p.w11 = p.g * fx * fy;
   }
+  // Bands of rows small enough for the double accumulators to stay in cache while every frame
+  // is added (frame by frame, so each pixel sums in frame order).
+  const std::ptrdiff_t band = std::clamp<std::ptrdiff_t>(16384 / std::max<std::ptrdiff_t>(w, 1), 1, 64);
+  std::vector<double> acc(static_cast<std::size_t>(w * std::min(band, h)));
   r.mean.resize(w, h);
   const double inv = 1.0 / static_cast<double>(c.frames.size());
-  for (std::ptrdiff_t y = 0; y < h; ++y) {
-    for (std::ptrdiff_t x = 0; x < w; ++x) {
-      r.mean(x, y) = static_cast<float>(acc[static_cast<std::size_t>(y * w + x)] * inv);
+  for (std::ptrdiff_t y0 = 0; y0 < h; y0 += band) {
+    const std::ptrdiff_t y1 = std::min(h, y0 + band);
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (std::size_t t = 0; t < c.frames.size(); ++t) {
+      const auto& f = c.frames[t];
+      const frame_shift& p = fs[t];
+      for (std::ptrdiff_t y = y0; y < y1; ++y) {
+        double* a = acc.data() + (y - y0) * w;
+        if (p.shift) {
+          const T* r0 = f.row(std::clamp<std::ptrdiff_t>(y + p.iy, 0, h - 1));
+          const T* r1 = f.row(std::clamp<std::ptrdiff_t>(y + p.iy + 1, 0, h - 1));
+          const double w00 = p.w00, w10 = p.w10, w01 = p.w01, w11 = p.w11;
+          auto clamped = [&](std::ptrdiff_t x) {
+            const auto c0 = std::clamp<std::ptrdiff_t>(x + p.ix, 0, w - 1);
+            const auto c1 = std::clamp<std::ptrdiff_t>(x + p.ix + 1, 0, w - 1);
+            a[x] += w00 * static_cast<double>(r0[c0]) + w10 * static_cast<double>(r0[c1]) +
+                    w01 * static_cast<double>(r1[c0]) + w11 * static_cast<double>(r1[c1]);
+          };
+          // Columns whose two source pixels are both inside: contiguous (vectorised), the
+          // same arithmetic as the clamped border columns.
+          const std::ptrdiff_t x_lo = std::clamp<std::ptrdiff_t>(-p.ix, 0, w);
+          const std::ptrdiff_t x_hi = std::clamp<std::ptrdiff_t>(w - 1 - p.ix, x_lo, w);
+          for (std::ptrdiff_t x = 0; x < x_lo; ++x) {
+            clamped(x);
+          }
+          for (std::ptrdiff_t x = x_lo; x < x_hi; ++x) {
+            const std::ptrdiff_t cx = x + p.ix;
+            a[x] += w00 * static_cast<double>(r0[cx]) + w10 * static_cast<double>(r0[cx + 1]) +
+                    w01 * static_cast<double>(r1[cx]) + w11 * static_cast<double>(r1[cx + 1]);
+          }
+          for (std::ptrdiff_t x = x_hi; x < w; ++x) {
+            clamped(x);
+          }
+        } else {
+          const T* row = f.row(y);
+          const double g = p.g;
+          for (std::ptrdiff_t x = 0; x < w; ++x) {
+            a[x] += g * static_cast<double>(row[x]);
+          }
+        }
+      }
+    }
+    for (std::ptrdiff_t y = y0; y < y1; ++y) {
+      const double* a = acc.data() + (y - y0) * w;
+      float* m = r.mean.row(y);
+      for (std::ptrdiff_t x = 0; x < w; ++x) {
+        m[x] = static_cast<float>(a[x] * inv);
+      }
     }
   }
   return r;

@@ -2,13 +2,15 @@
 // vessel::perfusion: the consensus site metrics from a traced vessel graph and one flow class
 // per segment (automatic from classify_flow, or a person's scores): TVD (mm/mm²), PPV
 // (length-weighted, and the count-based variant on 3 + 3 equidistant grid lines), PVD = TVD x
-// PPV, De Backer score (grid crossings per mm of line), MFI by quadrants (predominant class by
+// PPV, De Backer score (grid crossings per mm of line, counted by the same function as
+// vessel::density: each line once per vessel), MFI by quadrants (predominant class by
 // length in each quadrant, mean of the quadrants that hold vessels) and vessel by vessel — each
 // for all vessels and for small ones (diameter < small_vessel_um). Definitions: De Backer et al.
 // 2007, Pozo et al. 2012, research §1.3–1.7. vessel::heterogeneity_index = (max - min) / mean
 // across sites (Trzeciak et al. 2007). O(total centreline length).
 
 #include <vasostat/core/error.hpp>
+#include <vasostat/vessel/density.hpp>
 #include <vasostat/vessel/flow.hpp>
 #include <vasostat/vessel/graph.hpp>
 
@@ -58,9 +60,9 @@ inline perfusion_metrics perfusion_group(const graph& g, std::span<const flow_cl
   double len = 0, perf_len = 0, cls_sum = 0;
   std::array<std::array<double, 4>, 4> quad{};  // [quadrant][class] length
   std::array<double, 4> cross{};                // crossings per class
-  // grid lines between pixel rows/columns so that no centreline pixel lies on one
-  const double gx[3] = {std::floor(w / 4) + 0.5, std::floor(w / 2) + 0.5, std::floor(3 * w / 4) + 0.5};
-  const double gy[3] = {std::floor(h / 4) + 0.5, std::floor(h / 2) + 0.5, std::floor(3 * h / 4) + 0.5};
+  // De Backer grid and crossing rule shared with vessel::density (each line once per vessel)
+  const debacker_grid grid = make_debacker_grid(g.width, g.height);
+  const auto everywhere = [](double, double) { return true; };
   for (std::size_t i = 0; i < g.segments.size(); ++i) {
     const auto& s = g.segments[i];
     if (small_only && !(s.diameter_px * o.um_per_px < o.small_vessel_um)) {
@@ -81,11 +83,8 @@ inline perfusion_metrics perfusion_group(const graph& g, std::span<const flow_cl
       const double mx = 0.5 * (a.x + b.x), my = 0.5 * (a.y + b.y);
       q[static_cast<std::size_t>((mx >= w / 2 ? 1 : 0) + (my >= h / 2 ? 2 : 0))] += d;
       steps += d;
-      for (int l = 0; l < 3; ++l) {
-        cross[c] += (a.x < gx[l]) != (b.x < gx[l]) ? 1.0 : 0.0;
-        cross[c] += (a.y < gy[l]) != (b.y < gy[l]) ? 1.0 : 0.0;
-      }
     }
+    cross[c] += static_cast<double>(debacker_crossings(g, s, grid, everywhere));
     if (s.centreline.size() == 1) {
       const auto& a = s.centreline[0];
       q[static_cast<std::size_t>((a.x >= w / 2 ? 1 : 0) + (a.y >= h / 2 ? 2 : 0))] += 1;

@@ -88,29 +88,81 @@ template <grey_pixel T>
   const double fs = full_scale > 0 ? full_scale : detail::default_full_scale<T>();
   const double lo = 0.02 * fs, hi = 0.98 * fs;
   double s = 0, s2 = 0, nlo = 0, nhi = 0, g2 = 0, ng = 0;
-  for (std::ptrdiff_t y = 0; y < f.height; ++y) {
-    const T* r = f.row(y);
-    const T* rn = f.row(std::min(y + 1, f.height - 1));
-    const T* rnn = f.row(std::min(y + 2, f.height - 1));
-    for (std::ptrdiff_t x = 0; x < f.width; ++x) {
-      const auto v = static_cast<double>(r[x]);
-      s += v;
-      s2 += v * v;
-      nlo += v <= lo;
-      nhi += v >= hi;
+  if constexpr (std::is_integral_v<T>) {
+    // Integer sums (exact, so equal to the double formulas below) in blocks of 4096 columns
+    // whose accumulators cannot overflow; the loops vectorise. 16 gx = dx, 16 gy = dy: the
+    // shared pixels of neighbouring 2x2 boxes cancel.
+    using acc = std::conditional_t<sizeof(T) == 1, std::uint32_t, std::uint64_t>;
+    using dif = std::conditional_t<sizeof(T) == 1, std::int32_t, std::int64_t>;
+    const auto lo_i = static_cast<dif>(std::clamp(std::floor(lo), -1.0, 70000.0));  // v <= lo
+    const auto hi_i = static_cast<dif>(std::clamp(std::ceil(hi), -1.0, 70000.0));   // v >= hi
+    std::uint64_t S = 0, S2 = 0, NLO = 0, NHI = 0, G = 0;
+    constexpr std::ptrdiff_t block = 4096;
+    for (std::ptrdiff_t y = 0; y < f.height; ++y) {
+      const T* r = f.row(y);
+      const T* rn = f.row(std::min(y + 1, f.height - 1));
+      const T* rnn = f.row(std::min(y + 2, f.height - 1));
+      for (std::ptrdiff_t x0 = 0; x0 < f.width; x0 += block) {
+        const std::ptrdiff_t x1 = std::min(f.width, x0 + block);
+        acc bs = 0, bs2 = 0, bl = 0, bh = 0;
+        for (std::ptrdiff_t x = x0; x < x1; ++x) {
+          const auto v = static_cast<dif>(r[x]);
+          bs += static_cast<acc>(v);
+          bs2 += static_cast<acc>(v) * static_cast<acc>(v);
+          bl += v <= lo_i ? 1U : 0U;
+          bh += v >= hi_i ? 1U : 0U;
+        }
+        S += bs;
+        S2 += bs2;
+        NLO += bl;
+        NHI += bh;
+        if (y + 2 < f.height) {
+          acc bg = 0;
+          const std::ptrdiff_t xe = std::min(x1, f.width - 2);
+          for (std::ptrdiff_t x = x0; x < xe; ++x) {
+            const dif dx = static_cast<dif>(r[x + 2]) + static_cast<dif>(rn[x + 2]) -
+                           static_cast<dif>(r[x]) - static_cast<dif>(rn[x]);
+            const dif dy = static_cast<dif>(rnn[x]) + static_cast<dif>(rnn[x + 1]) -
+                           static_cast<dif>(r[x]) - static_cast<dif>(r[x + 1]);
+            bg += static_cast<acc>(dx * dx + dy * dy);
+          }
+          G += bg;
+        }
+      }
+      if (y + 2 < f.height && f.width > 2) {
+        ng += static_cast<double>(f.width - 2);
+      }
     }
-    if (y + 2 < f.height) {
-      // gradient of the 2x2 box average: difference of neighbouring boxes
-      for (std::ptrdiff_t x = 0; x + 2 < f.width; ++x) {
-        const double b00 = static_cast<double>(r[x]) + static_cast<double>(r[x + 1]) +
-                           static_cast<double>(rn[x]) + static_cast<double>(rn[x + 1]);
-        const double b10 = static_cast<double>(r[x + 1]) + static_cast<double>(r[x + 2]) +
-                           static_cast<double>(rn[x + 1]) + static_cast<double>(rn[x + 2]);
-        const double b01 = static_cast<double>(rn[x]) + static_cast<double>(rn[x + 1]) +
-                           static_cast<double>(rnn[x]) + static_cast<double>(rnn[x + 1]);
-        const double gx = 0.25 * (b10 - b00), gy = 0.25 * (b01 - b00);
-        g2 += gx * gx + gy * gy;
-        ng += 1;
+    s = static_cast<double>(S);
+    s2 = static_cast<double>(S2);
+    nlo = static_cast<double>(NLO);
+    nhi = static_cast<double>(NHI);
+    g2 = static_cast<double>(G) / 16.0;
+  } else {
+    for (std::ptrdiff_t y = 0; y < f.height; ++y) {
+      const T* r = f.row(y);
+      const T* rn = f.row(std::min(y + 1, f.height - 1));
+      const T* rnn = f.row(std::min(y + 2, f.height - 1));
+      for (std::ptrdiff_t x = 0; x < f.width; ++x) {
+        const auto v = static_cast<double>(r[x]);
+        s += v;
+        s2 += v * v;
+        nlo += v <= lo;
+        nhi += v >= hi;
+      }
+      if (y + 2 < f.height) {
+        // gradient of the 2x2 box average: difference of neighbouring boxes
+        for (std::ptrdiff_t x = 0; x + 2 < f.width; ++x) {
+          const double b00 = static_cast<double>(r[x]) + static_cast<double>(r[x + 1]) +
+                             static_cast<double>(rn[x]) + static_cast<double>(rn[x + 1]);
+          const double b10 = static_cast<double>(r[x + 1]) + static_cast<double>(r[x + 2]) +
+                             static_cast<double>(rn[x + 1]) + static_cast<double>(rn[x + 2]);
+          const double b01 = static_cast<double>(rn[x]) + static_cast<double>(rn[x + 1]) +
+                             static_cast<double>(rnn[x]) + static_cast<double>(rnn[x + 1]);
+          const double gx = 0.25 * (b10 - b00), gy = 0.25 * (b01 - b00);
+          g2 += gx * gx + gy * gy;
+          ng += 1;
+        }
       }
     }
   }

@@ -85,10 +85,15 @@ void window_spectrum(const image_view<const T>& f, std::ptrdiff_t x0, std::ptrdi
     }
   }
   const double mean = sum / static_cast<double>(n * n);
+  std::vector<double> hann(static_cast<std::size_t>(n));  // the same weights along x and y
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    hann[static_cast<std::size_t>(i)] =
+        0.5 - 0.5 * std::cos(2 * std::numbers::pi * (static_cast<double>(i) + 0.5) / static_cast<double>(n));
+  }
   for (std::ptrdiff_t y = 0; y < n; ++y) {
-    const double wy = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * (y + 0.5) / static_cast<double>(n));
+    const double wy = hann[static_cast<std::size_t>(y)];
     for (std::ptrdiff_t x = 0; x < n; ++x) {
-      const double wx = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * (x + 0.5) / static_cast<double>(n));
+      const double wx = hann[static_cast<std::size_t>(x)];
       auto& v = out[static_cast<std::size_t>(y * n + x)];
       v = (v.real() - mean) * wx * wy;
     }
@@ -171,10 +176,12 @@ template <grey_pixel T>
     const auto& f = c.frames[static_cast<std::size_t>(t)];
     // (1) phase correlation
     detail::window_spectrum(f, x0, y0, n, fcur);
-    for (std::size_t i = 0; i < fcur.size(); ++i) {
-      const auto p = fcur[i] * std::conj(fref[i]);
-      const double a = std::abs(p);
-      fcur[i] = a > 1e-300 ? p / a : std::complex<double>{};
+    for (std::size_t i = 0; i < fcur.size(); ++i) {  // cross-power spectrum, unit magnitude
+      const double cr = fcur[i].real(), ci = fcur[i].imag();
+      const double rr = fref[i].real(), ri = fref[i].imag();
+      const double pr = cr * rr + ci * ri, pi = ci * rr - cr * ri;  // fcur · conj(fref)
+      const double a = std::sqrt(pr * pr + pi * pi);  // |p| < ~1e27 for 8/16-bit windows
+      fcur[i] = a > 1e-300 ? std::complex<double>{pr / a, pi / a} : std::complex<double>{};
     }
     detail::fft_2d(fcur, n, true);
     std::ptrdiff_t bx = 0, by = 0;

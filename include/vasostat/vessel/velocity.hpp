@@ -63,7 +63,7 @@ inline double streak_correlation(const image<float>& d, std::ptrdiff_t t0, std::
   const auto nl = static_cast<std::size_t>(hi - lo + 1);
   sum.assign(nl, 0.0f);
   sq.assign(nl, 0.0f);
-  cnt.assign(nl, 0);
+  cnt.assign(nl + 1, 0);  // differences: line s0 gets one sample per frame whose range holds it
   for (std::ptrdiff_t t = t0; t < t1; ++t) {
     const double off = v * (static_cast<double>(t) - tc);
     const double fl = std::floor(off);
@@ -74,18 +74,22 @@ inline double streak_correlation(const image<float>& d, std::ptrdiff_t t0, std::
     // window holds at most a few hundred rows)
     const std::ptrdiff_t s_begin = std::max(lo, -k), s_end = std::min(hi, L - 2 - k);
     const float* ra = row + k;
+    if (s_begin > s_end) {
+      continue;
+    }
+    cnt[static_cast<std::size_t>(s_begin - lo)] += 1;
+    cnt[static_cast<std::size_t>(s_end + 1 - lo)] -= 1;
     float* ps = sum.data() - lo;
     float* pq = sq.data() - lo;
-    int* pc = cnt.data() - lo;
     for (std::ptrdiff_t s0 = s_begin; s0 <= s_end; ++s0) {
       const float val = ra[s0] + f * (ra[s0 + 1] - ra[s0]);
       ps[s0] += val;
       pq[s0] += val * val;
-      pc[s0] += 1;
     }
   }
   double num = 0, den = 0;
   for (std::size_t i = 0; i < nl; ++i) {
+    cnt[i + 1] += cnt[i];
     if (cnt[i] >= 2) {
       const double si = sum[i], qi = sq[i];
       num += si * si - qi;
