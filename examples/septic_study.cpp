@@ -173,10 +173,125 @@ void threshold_table(const cohort& c) {
   std::printf("  published: microcirculation deteriorates above 0.71-0.80 ug/kg/min (no CI given)\n\n");
 }
 
+/// Kaplan-Meier curves as a standalone SVG (the library has no I/O): step curves with their
+/// pointwise 95% CI bands, censoring ticks, axes with labels, a legend with the log-rank test,
+/// and the numbers at risk under the plot.
+bool write_km_svg(const vasostat::survival::kaplan_meier_result& km, const vasostat::survival::logrank_result& lr,
+                  const char* path) {
+  std::FILE* out = std::fopen(path, "w");
+  if (out == nullptr) {
+    return false;
+  }
+  constexpr double width = 760, height = 560, left = 90, top = 60, plot_w = 600, plot_h = 320;
+  constexpr double t_max = 28;
+  const char* colour[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+  auto px = [&](double t) { return left + plot_w * std::min(t, t_max) / t_max; };
+  auto py = [&](double s) { return top + plot_h * (1 - s); };
+  std::fprintf(out,
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+               "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+               "<text x=\"%.0f\" y=\"30\" font-size=\"16\" font-weight=\"bold\">28-day survival by norepinephrine dose "
+               "(Kaplan&#8211;Meier, 95%% CI)</text>\n",
+               width, height, width, height, left);
+  // grid, axes, ticks and labels
+  for (int i = 0; i <= 5; ++i) {
+    const double s = 0.2 * i;
+    std::fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", left, py(s), left + plot_w, py(s));
+    std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n", left - 8, py(s) + 4, s);
+  }
+  for (int d = 0; d <= 28; d += 7) {
+    std::fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", px(d), top + plot_h, px(d), top + plot_h + 5);
+    std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n", px(d), top + plot_h + 20, d);
+  }
+  std::fprintf(out,
+               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n"
+               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n"
+               "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">Days since start of norepinephrine</text>\n"
+               "<text transform=\"translate(%.1f %.1f) rotate(-90)\" text-anchor=\"middle\">Survival probability</text>\n",
+               left, top, left, top + plot_h, left, top + plot_h, left + plot_w, top + plot_h, left + plot_w / 2,
+               top + plot_h + 42, left - 50, top + plot_h / 2);
+  auto label = [](int group) { return group == 1 ? "NE &gt; 0.80 &#181;g/kg/min" : "NE &#8804; 0.80 &#181;g/kg/min"; };
+  for (std::size_t g = 0; g < km.curves.size(); ++g) {
+    const auto& c = km.curves[g];
+    const char* col = colour[g % 4];
+    // CI band: upper steps forward, lower steps backward (NaN -> the last finite bound)
+    std::string band = "M" + std::to_string(px(0)) + "," + std::to_string(py(1));
+    double up = 1, lo = 1;
+    std::vector<double> lower_t{0.0}, lower_v{1.0};
+    for (std::size_t i = 0; i < c.time.size(); ++i) {
+      const double u = std::isfinite(c.upper[i]) ? c.upper[i] : up;
+      const double l = std::isfinite(c.lower[i]) ? c.lower[i] : lo;
+      band += " L" + std::to_string(px(c.time[i])) + "," + std::to_string(py(up)) + " L" + std::to_string(px(c.time[i])) +
+              "," + std::to_string(py(u));
+      lower_t.push_back(c.time[i]);
+      lower_v.push_back(l);
+      up = u;
+      lo = l;
+    }
+    const double t_end = c.time.empty() ? 0 : c.time.back();
+    band += " L" + std::to_string(px(t_end)) + "," + std::to_string(py(lo));
+    for (std::size_t i = lower_t.size(); i-- > 1;) {
+      band += " L" + std::to_string(px(lower_t[i])) + "," + std::to_string(py(lower_v[i])) + " L" +
+              std::to_string(px(lower_t[i])) + "," + std::to_string(py(lower_v[i - 1]));
+    }
+    std::fprintf(out, "<path d=\"%s Z\" fill=\"%s\" fill-opacity=\"0.15\" stroke=\"none\"/>\n", band.c_str(), col);
+    // the step curve
+    std::string steps = "M" + std::to_string(px(0)) + "," + std::to_string(py(1));
+    double prev = 1;
+    for (std::size_t i = 0; i < c.time.size(); ++i) {
+      steps += " H" + std::to_string(px(c.time[i]));
+      if (c.surv[i] != prev) {
+        steps += " V" + std::to_string(py(c.surv[i]));
+      }
+      prev = c.surv[i];
+    }
+    std::fprintf(out, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\"/>\n", steps.c_str(), col);
+    // censoring ticks
+    for (std::size_t i = 0; i < c.time.size(); ++i) {
+      if (c.n_censor[i] > 0) {
+        std::fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.6\"/>\n",
+                     px(c.time[i]), py(c.surv[i]) - 6, px(c.time[i]), py(c.surv[i]) + 6, col);
+      }
+    }
+    // legend
+    const double ly = top + plot_h - 70 + 22 * static_cast<double>(g);
+    std::fprintf(out,
+                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\"/>\n"
+                 "<text x=\"%.1f\" y=\"%.1f\">%s (%.0f patients, %.0f deaths)</text>\n",
+                 left + 20, ly, left + 50, ly, col, left + 58, ly + 4, label(c.group), c.n, c.events);
+  }
+  std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">| censored; log-rank &#967;&#178; = %.2f on %d df, p = %s</text>\n", left + 20,
+               top + plot_h - 70 + 22 * static_cast<double>(km.curves.size()) + 4, lr.chisq, lr.df,
+               format_p(lr.p_value).c_str());
+  // numbers at risk under the plot
+  const double ry = top + plot_h + 80;
+  std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">Number at risk</text>\n", 10.0, ry);
+  for (std::size_t g = 0; g < km.curves.size(); ++g) {
+    const auto& c = km.curves[g];
+    const double y = ry + 22 * static_cast<double>(g + 1);
+    std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">%s</text>\n", 10.0, y, colour[g % 4],
+                 c.group == 1 ? "NE &gt; 0.80" : "NE &#8804; 0.80");
+    for (int d = 0; d <= 28; d += 7) {
+      double at_risk = 0;  // rows with time >= d: the n at risk at the first time on or after d
+      for (std::size_t i = 0; i < c.time.size(); ++i) {
+        if (c.time[i] >= d) {
+          at_risk = c.n_risk[i];
+          break;
+        }
+      }
+      std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f</text>\n", px(d), y, at_risk);
+    }
+  }
+  std::fprintf(out, "</svg>\n");
+  return std::fclose(out) == 0;
+}
+
 /// 28-day mortality: Cox model with NE dose > 0.80 adjusted for APACHE II and log IL-6, the
 /// Kaplan-Meier medians and log-rank test, and the cut-off chosen from the data with a
-/// selection-aware p-value (maximally selected log-rank, Lausen 1994).
-void survival_table(const cohort& c) {
+/// selection-aware p-value (maximally selected log-rank, Lausen 1994). The Kaplan-Meier curves
+/// go to `svg_path` as an SVG.
+void survival_table(const cohort& c, const char* svg_path) {
   namespace sv = vasostat::survival;
   const auto n = static_cast<Eigen::Index>(c.dose.size());
   Eigen::MatrixXd x(n, 3);
@@ -207,6 +322,11 @@ void survival_table(const cohort& c) {
                 curve.group == 1 ? "> " : "<=", curve.n, curve.events, curve.surv.back());
   }
   std::printf("  log-rank chi2 = %.2f on %d df, p %s\n", lr.chisq, lr.df, format_p(lr.p_value).c_str());
+  if (write_km_svg(km, lr, svg_path)) {
+    std::printf("  Kaplan-Meier curves written to %s\n", svg_path);
+  } else {
+    std::printf("  could not write %s\n", svg_path);
+  }
   const auto cut = vasostat::threshold::maxstat_cutpoint(c.time_days, c.died, c.dose);
   std::printf("  data-chosen cut-off %.2f: HR %.2f, naive p %s, selection-aware p %s (Lausen 1994),\n"
               "  Altman-corrected p %s, shrunk HR %.2f\n\n",
@@ -216,7 +336,9 @@ void survival_table(const cohort& c) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // argv[1]: where the Kaplan-Meier SVG goes (default: the current directory)
+  const char* svg_path = argc > 1 ? argv[1] : "septic_study_km.svg";
   const cohort c = simulate(66, 20250101);
   const auto died = std::count(c.died.begin(), c.died.end(), 1.0);
   std::printf("vasostat %s — simulated septic-shock cohort: 66 patients, NE 0.05–1.5 µg/kg/min,\n"
@@ -225,6 +347,6 @@ int main() {
   correlation_table(c);
   gam_table(c);
   threshold_table(c);
-  survival_table(c);
+  survival_table(c, svg_path);
   return 0;
 }

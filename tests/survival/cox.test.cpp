@@ -1,4 +1,5 @@
 #include <vasostat/survival/cox.hpp>
+#include <vasostat/survival/cox_predict.hpp>
 
 #include <doctest/doctest.h>
 #include <support/survival_csv.hpp>
@@ -416,4 +417,42 @@ TEST_CASE("firth rejects bad settings naming the argument") {
   CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.firth = true, .firth_options = {.max_step = 0}}), doctest::Contains("firth_options.max_step"), invalid_argument);
   CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.firth = true, .firth_options = {.epsilon = -1}}), doctest::Contains("firth_options.epsilon"), invalid_argument);
   CHECK_THROWS_WITH_AS((void)survival::cox(t, s, x, {.firth = true, .firth_options = {.max_iter = 0}}), doctest::Contains("firth_options.max_iter"), invalid_argument);
+}
+
+TEST_CASE("cox treats times equal up to rounding as ties (R's timefix), with and without entry times") {
+  const auto ref = survival_test::read_csv("timefix_cox.csv");
+  struct spec {
+    std::string fit, file, time, status, entry;
+    std::vector<std::string> cov;
+    survival::ties method;
+  };
+  const std::vector<spec> specs{
+      {"aml_fuzz_efron", "data_timefix_aml.csv", "time_fuzz", "status", "", {"x"}, survival::ties::efron},
+      {"aml_fuzz_breslow", "data_timefix_aml.csv", "time_fuzz", "status", "", {"x"}, survival::ties::breslow},
+      {"heart_fuzz_efron", "data_timefix_heart.csv", "stop_fuzz", "event", "start_fuzz", {"age", "surgery", "transplant"}, survival::ties::efron}};
+  for (const auto& sp : specs) {
+    CAPTURE(sp.fit);
+    cox_case cs;
+    cs.file = sp.file;
+    cs.time = sp.time;
+    cs.status = sp.status;
+    cs.entry = sp.entry;
+    cs.covariates = sp.cov;
+    auto d = prepare(cs);
+    auto r = survival_test::filter(ref, {{"fit", sp.fit}});
+    REQUIRE(r.rows.size() == 1);
+    auto m = survival::cox(d.time, d.status, d.x, {.method = sp.method, .entry = d.entry});
+    CHECK(close(m.log_likelihood, r.num(0, "loglik"), 1e-10));
+    CHECK(close(m.concordance.concordance, r.num(0, "concordance"), 1e-10));
+    const auto coef = words(r.str(0, "coef")), se = words(r.str(0, "se"));
+    for (Eigen::Index c = 0; c < m.coef.size(); ++c) {
+      CHECK(close(m.coef[c], std::stod(coef[static_cast<std::size_t>(c)]), 1e-8));
+      CHECK(close(m.std_error[c], std::stod(se[static_cast<std::size_t>(c)]), 1e-8));
+    }
+    auto raw = survival::cox(d.time, d.status, d.x, {.method = sp.method, .entry = d.entry, .timefix = false});
+    CHECK(!close(raw.log_likelihood, r.num(0, "loglik"), 1e-8));
+    // residuals refit the model on the same merged times: the score residuals sum to U(beta) = 0
+    auto res = survival::residuals(m, d.time, d.status, d.x, {.method = sp.method, .entry = d.entry});
+    CHECK(res.score.colwise().sum().cwiseAbs().maxCoeff() < 1e-6);
+  }
 }

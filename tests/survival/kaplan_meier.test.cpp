@@ -141,3 +141,57 @@ TEST_CASE("kaplan_meier rejects bad input naming the argument") {
   CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.conf_level = 0.0}), doctest::Contains("conf_level"), invalid_argument);
   CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t, s, {.quantiles = {1.5}}), doctest::Contains("quantiles"), invalid_argument);
 }
+
+TEST_CASE("kaplan_meier with entry times and timefix matches survfit(Surv(entry, time, status)) to 1e-10") {
+  const auto cases = survival_test::read_csv("km_entry_cases.csv");
+  const auto ref = survival_test::read_csv("km_entry.csv");
+  REQUIRE(cases.rows.size() >= 6);
+  for (std::size_t k = 0; k < cases.rows.size(); ++k) {
+    const std::string name = cases.str(k, "case");
+    CAPTURE(name);
+    const auto data = survival_test::read_csv(cases.str(k, "file"));
+    const std::vector<double> time = data.column(cases.str(k, "time")), status = data.column(cases.str(k, "status"));
+    const std::vector<double> entry = cases.str(k, "entry").empty() ? std::vector<double>{} : data.column(cases.str(k, "entry"));
+    const std::vector<double> weights = cases.str(k, "weights").empty() ? std::vector<double>{} : data.column(cases.str(k, "weights"));
+    const std::vector<int> group = data.int_column(cases.str(k, "group"));
+    for (std::string ct : {"log", "log-log"}) {
+      CAPTURE(ct);
+      auto rows = survival_test::filter(ref, {{"case", name}, {"conf_type", ct}});
+      auto km = survival::kaplan_meier(time, status, {.group = group, .weights = weights, .entry = entry, .conf = parse_conf(ct)});
+      std::size_t r = 0;
+      for (const auto& c : km.curves) {
+        for (std::size_t i = 0; i < c.time.size(); ++i, ++r) {
+          REQUIRE(r < rows.rows.size());
+          CAPTURE(c.time[i]);
+          CHECK(rows.num(r, "group") == c.group);
+          CHECK(rows.num(r, "time") == c.time[i]);
+          CHECK(close(c.n_risk[i], rows.num(r, "n_risk"), 1e-12));
+          CHECK(close(c.n_event[i], rows.num(r, "n_event"), 1e-12));
+          CHECK(close(c.n_censor[i], rows.num(r, "n_censor"), 1e-12));
+          CHECK(close(c.surv[i], rows.num(r, "surv"), 1e-10));
+          CHECK(close(c.std_err_log[i], rows.num(r, "std_err"), 1e-10));
+          CHECK(close(c.lower[i], rows.num(r, "lower"), 1e-10));
+          CHECK(close(c.upper[i], rows.num(r, "upper"), 1e-10));
+          CHECK(close(c.cumhaz[i], rows.num(r, "cumhaz"), 1e-10));
+          CHECK(close(c.median, rows.num(r, "median"), 1e-12));
+        }
+      }
+      CHECK(r == rows.rows.size());
+    }
+  }
+  // without timefix the perturbed times stay distinct: more rows than R reports
+  const auto aml = survival_test::read_csv("data_timefix_aml.csv");
+  const auto t = aml.column("time_fuzz"), s = aml.column("status");
+  const auto g = aml.int_column("x");
+  auto fixed = survival::kaplan_meier(t, s, {.group = g});
+  auto raw = survival::kaplan_meier(t, s, {.group = g, .timefix = false});
+  CHECK(raw.curves[0].time.size() + raw.curves[1].time.size() >
+        fixed.curves[0].time.size() + fixed.curves[1].time.size());
+  // 0.1 * 3 and 0.3 are one time; an entry equal to its exit up to rounding is rejected
+  std::vector<double> t2{0.1 * 3, 0.3, 0.5}, s2{1, 1, 0};
+  CHECK(survival::kaplan_meier(t2, s2).curves[0].time.size() == 2);
+  std::vector<double> t3{1.0, 2.0, 3.0}, s3{1, 1, 1}, e3{0.0, 2.0 * (1 - 1e-15), 0.0};
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t3, s3, {.entry = e3}), doctest::Contains("entry[1]"), vasostat::invalid_argument);
+  std::vector<double> e_bad{0.0, 2.5, 0.0};
+  CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t3, s3, {.entry = e_bad}), doctest::Contains("entry[1]"), vasostat::invalid_argument);
+}

@@ -104,3 +104,28 @@ TEST_CASE("logrank rejects bad input naming the argument") {
   CHECK_THROWS_WITH_AS((void)survival::logrank(t, s, g, {.rho = -1}), doctest::Contains("rho"), invalid_argument);
   CHECK_THROWS_WITH_AS((void)survival::logrank(t, s, g, {.trend_scores = {1, 2, 3}}), doctest::Contains("trend_scores"), invalid_argument);
 }
+
+TEST_CASE("logrank treats times equal up to rounding as ties (R's timefix) and matches survdiff") {
+  const auto ref = survival_test::read_csv("timefix_logrank.csv");
+  const auto aml = survival_test::read_csv("data_timefix_aml.csv");
+  const auto s = aml.column("status");
+  const auto g = aml.int_column("x");
+  for (std::string col : {"time", "time_fuzz"}) {
+    CAPTURE(col);
+    const auto t = aml.column(col);
+    auto r = survival_test::filter(ref, {{"time", col}});
+    REQUIRE(r.rows.size() == 1);
+    auto lr = survival::logrank(t, s, g);
+    CHECK(close(lr.chisq, r.num(0, "chisq"), 1e-10));
+    std::istringstream ex(r.str(0, "expected"));
+    for (double e : lr.expected) {
+      std::string v;
+      ex >> v;
+      CHECK(close(e, std::stod(v), 1e-10));
+    }
+    if (col == "time_fuzz") {
+      auto raw = survival::logrank(t, s, g, {.timefix = false});
+      CHECK(!close(raw.chisq, r.num(0, "chisq"), 1e-6));
+    }
+  }
+}

@@ -9,6 +9,7 @@
 #include <vasostat/survival/concordance.hpp>
 #include <vasostat/survival/detail/cox_engine.hpp>
 #include <vasostat/survival/detail/cox_firth.hpp>
+#include <vasostat/survival/detail/timefix.hpp>
 
 #include <Eigen/Dense>
 
@@ -54,6 +55,7 @@ struct cox_options {
   ridge_penalty ridge = {};               ///< optional L2 penalty (R: ridge() term)
   bool firth = false;                     ///< Firth's penalised likelihood (R: coxphf), for separation
   firth_settings firth_options = {};      ///< iteration control of the Firth fit
+  bool timefix = true;                    ///< R's timefix: merge times equal up to rounding (aeqSurv)
 };
 
 /// A global test: statistic, degrees of freedom, p-value and what it is.
@@ -208,7 +210,10 @@ inline Eigen::MatrixXd robust_covariance(const cox_setup& s, const Eigen::Matrix
   constexpr const char* fn = "cox";
   detail::check_cox_input(fn, time, status, X, options);
   using Eigen::Index;
-  const detail::cox_setup s = detail::make_cox_setup(time, status, X, options.entry, options.strata,
+  std::span<const double> entry = options.entry;
+  std::vector<double> time_fixed, entry_fixed;
+  if (options.timefix) detail::timefix(fn, time, entry, time_fixed, entry_fixed);
+  const detail::cox_setup s = detail::make_cox_setup(time, status, X, entry, options.strata,
                                                      options.weights, options.offset, options.method);
   const Index p = s.p;
   const Eigen::VectorXd& sc = s.scale;
@@ -489,7 +494,7 @@ inline Eigen::MatrixXd robust_covariance(const cox_setup& s, const Eigen::Matrix
       for (Index i = 0; i < s.n; ++i) lp[i] += options.offset[static_cast<std::size_t>(i)];
     std::span<const double> sp(lp.data(), static_cast<std::size_t>(lp.size()));
     m.concordance = concordance(time, status, sp,
-                                {.entry = options.entry, .strata = options.strata,
+                                {.entry = entry, .strata = options.strata,
                                  .weights = options.weights, .cluster = options.cluster});
   }
   return m;

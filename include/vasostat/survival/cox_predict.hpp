@@ -62,7 +62,10 @@ inline cox_refit cox_at_fit(const char* fn, const cox_model& m, std::span<const 
   check_cox_input(fn, time, status, X, options);
   if (m.coef.size() != X.cols())
     fail(fn, "model has " + std::to_string(m.coef.size()) + " coefficients but X.cols() is " + std::to_string(X.cols()));
-  cox_refit r{make_cox_setup(time, status, X, options.entry, options.strata, options.weights, options.offset,
+  std::span<const double> entry = options.entry;
+  std::vector<double> time_fixed, entry_fixed;
+  if (options.timefix) timefix(fn, time, entry, time_fixed, entry_fixed);
+  cox_refit r{make_cox_setup(time, status, X, entry, options.strata, options.weights, options.offset,
                              options.method),
               {}, {}, {}};
   r.beta_s.resize(X.cols());

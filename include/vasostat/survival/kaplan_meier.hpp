@@ -2,13 +2,18 @@
 // Kaplan–Meier product-limit curves by group with Greenwood standard errors, pointwise CIs
 // (log / log-log / plain) and quantiles with CIs by R's rule for flat stretches.
 // Matches R survival's survfit(Surv(time, status) ~ group, weights, conf.type) and
-// quantile.survfit (Kaplan & Meier 1958; Greenwood 1926). O(n) after an O(n) radix sort.
+// quantile.survfit (Kaplan & Meier 1958; Greenwood 1926). With entry times, (entry, time] rows
+// (left truncation, counting-process data): at risk at t are the rows with entry < t <= time, as
+// survfit(Surv(entry, time, status) ~ group). Times equal up to rounding are ties (R's timefix).
+// O(n) after an O(n) radix sort.
 
 #include <vasostat/survival/common.hpp>
+#include <vasostat/survival/detail/timefix.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <vector>
@@ -18,6 +23,8 @@ namespace vasostat::inline v0::survival {
 struct kaplan_meier_options {
   std::span<const int> group = {};    ///< one label (>= 0) per subject; empty = one curve
   std::span<const double> weights = {};  ///< case weights (>= 0); empty = all 1
+  std::span<const double> entry = {};    ///< (entry, time] rows: left truncation / counting process; empty = 0
+  bool timefix = true;                ///< R's timefix: merge times equal up to rounding (aeqSurv)
   conf_type conf = conf_type::log;    ///< R's default conf.type = "log"
   double conf_level = 0.95;           ///< in (0, 1)
   std::vector<double> quantiles = {0.25, 0.5, 0.75};  ///< probabilities in [0, 1]
@@ -123,8 +130,8 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
 
 /// Kaplan–Meier estimate per group.
 /// @throws vasostat::invalid_argument naming the argument: sizes that disagree, negative or
-///   NaN times, status not 0/1, negative weights, a negative group label, conf_level outside
-///   (0, 1), a quantile probability outside [0, 1].
+///   NaN times, status not 0/1, entry >= time (also after timefix), negative weights, a negative
+///   group label, conf_level outside (0, 1), a quantile probability outside [0, 1].
 /// Example:
 ///   auto km = survival::kaplan_meier(time, status, {.group = arm, .conf = survival::conf_type::log_log});
 ///   double m = km.curves[0].median;
@@ -140,18 +147,46 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
   for (double p : options.quantiles)
     if (!(p >= 0 && p <= 1)) detail::fail(fn, "quantiles has a probability outside [0, 1] (" + detail::num(p) + ")");
 
+  detail::check_entry(fn, options.entry, time);
+
   auto codes = detail::encode_labels(options.group, n);
-  auto order = detail::stable_by_code(detail::order_ascending(time), codes.code, codes.labels.size());
+  std::span<const double> t_in = time, entry = options.entry;
+  std::vector<double> t_fixed, e_fixed;
+  std::vector<std::size_t> asc;
+  if (entry.empty()) {
+    std::vector<std::uint64_t> bits;
+    asc = detail::order_ascending(time, options.timefix ? &bits : nullptr);
+    if (options.timefix) {
+      std::vector<double> sorted(n);
+      for (std::size_t k = 0; k < n; ++k) sorted[k] = detail::decode_sort_key(bits[k]);
+      if (detail::timefix_from_order(time, asc, sorted, t_fixed)) t_in = t_fixed;
+    }
+  } else {
+    if (options.timefix) detail::timefix(fn, t_in, entry, t_fixed, e_fixed);
+    asc = detail::order_ascending(t_in);
+  }
+  auto order = detail::stable_by_code(asc, codes.code, codes.labels.size());
   const double z = stats::normal_quantile(1 - (1 - options.conf_level) / 2);
   // gather once into sorted contiguous arrays: the sweeps below then read memory in order
   std::vector<double> ts(n), ss(n), ws(n);
   std::vector<int> gs(n);
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t i = order[k];
-    ts[k] = time[i];
+    ts[k] = t_in[i];
     ss[k] = status[i];
     ws[k] = options.weights.empty() ? 1.0 : options.weights[i];
     gs[k] = codes.code[i];
+  }
+  // entries sorted within group (same group ranges as ts)
+  std::vector<double> es, ews;
+  if (!entry.empty()) {
+    auto eorder = detail::stable_by_code(detail::order_ascending(entry), codes.code, codes.labels.size());
+    es.resize(n);
+    ews.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      es[k] = entry[eorder[k]];
+      ews[k] = options.weights.empty() ? 1.0 : options.weights[eorder[k]];
+    }
   }
 
   kaplan_meier_result res;
@@ -171,8 +206,14 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
     }
     c.n = at_risk;
     double s = 1, var = 0, h = 0;
+    double entered = 0, left = 0;  // (entry, time] rows: weight with entry < t, with time < t
+    std::size_t ep = pos;
     for (std::size_t k = pos; k < end;) {
       const double t = ts[k];
+      if (!es.empty()) {
+        for (; ep < end && es[ep] < t; ++ep) entered += ews[ep];
+        at_risk = entered - left;
+      }
       double d = 0, cens = 0;
       std::size_t j = k;
       for (; j < end && ts[j] == t; ++j) {
@@ -199,6 +240,7 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
       c.upper.push_back(hi);
       c.cumhaz.push_back(h);
       at_risk -= d + cens;
+      left += d + cens;
       k = j;
     }
     c.quantile_prob = options.quantiles;

@@ -6,11 +6,13 @@
 // survival::survdiff (observed, expected, variance, chi-squared). O(n k + d k^2) after an O(n) sort.
 
 #include <vasostat/survival/common.hpp>
+#include <vasostat/survival/detail/timefix.hpp>
 
 #include <Eigen/Dense>
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@ struct logrank_options {
   double rho = 0;                    ///< R survdiff's rho: weight S(t-)^rho
   double gamma = 0;                  ///< Fleming–Harrington: extra factor (1 - S(t-))^gamma
   std::vector<double> trend_scores = {};  ///< one score per group (label order); empty = 1..k
+  bool timefix = true;               ///< R's timefix: merge times equal up to rounding (aeqSurv)
 };
 
 struct logrank_result {
@@ -72,13 +75,22 @@ struct logrank_result {
                          ") != number of groups (" + std::to_string(k) + ")");
   auto scodes = detail::encode_labels(options.strata, n);
   const std::size_t ns = scodes.labels.size();
-  auto order = detail::stable_by_code(detail::order_ascending(time), scodes.code, ns);
+  std::vector<std::uint64_t> bits;
+  auto asc = detail::order_ascending(time, options.timefix ? &bits : nullptr);
+  std::vector<double> t_fixed;
+  std::span<const double> t_in = time;
+  if (options.timefix) {
+    std::vector<double> sorted(n);
+    for (std::size_t q = 0; q < n; ++q) sorted[q] = detail::decode_sort_key(bits[q]);
+    if (detail::timefix_from_order(time, asc, sorted, t_fixed)) t_in = t_fixed;
+  }
+  auto order = detail::stable_by_code(asc, scodes.code, ns);
 
   std::vector<double> ts(n), ss(n);
   std::vector<int> gs(n), sts(n);
   for (std::size_t q = 0; q < n; ++q) {
     const std::size_t i = order[q];
-    ts[q] = time[i];
+    ts[q] = t_in[i];
     ss[q] = status[i];
     gs[q] = gcodes.code[i];
     sts[q] = scodes.code[i];

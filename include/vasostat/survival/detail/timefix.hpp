@@ -1,0 +1,99 @@
+#pragma once
+// Times that are equal up to floating-point rounding are treated as ties, as R survival does by
+// default (timefix = TRUE, survival::aeqSurv): the distinct finite time values (entry and exit
+// together) are sorted, and a value is merged into its predecessor when their difference d is
+// <= tol or d / mean(|distinct values|) <= tol, tol = sqrt(machine epsilon); every value is then
+// replaced by the first value of its merged run. Times 1/3 * 3 and 1 become one time; a run can
+// chain (each step below the tolerance). O(n) given the radix order every estimator computes.
+
+#include <vasostat/survival/common.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace vasostat::inline v0::survival::detail {
+
+inline const double timefix_tolerance = std::sqrt(std::numeric_limits<double>::epsilon());
+
+/// Decodes the order-preserving key of common.hpp's radix sort back to the double.
+inline double decode_sort_key(std::uint64_t b) {
+  const std::uint64_t sign = std::uint64_t{1} << 63;
+  const std::uint64_t bits = (b & sign) ? (b ^ sign) : ~b;
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+/// Given values in ascending order (`asc` indexes `values`, `sorted` holds the sorted values),
+/// fills fixed[i] for every i when some values merge and returns true; returns false (fixed left
+/// empty) when nothing merges.
+inline bool timefix_from_order(std::span<const double> values, const std::vector<std::size_t>& asc,
+                               const std::vector<double>& sorted, std::vector<double>& fixed) {
+  const std::size_t n = values.size();
+  fixed.clear();
+  if (n < 2) return false;
+  const double tol = timefix_tolerance;
+  double sum_abs = 0;
+  std::size_t n_unique = 0;
+  for (std::size_t k = 0; k < n; ++k)
+    if (k == 0 || sorted[k] != sorted[k - 1]) {
+      sum_abs += std::abs(sorted[k]);
+      ++n_unique;
+    }
+  const double mean_abs = sum_abs / static_cast<double>(n_unique);
+  bool any = false;
+  for (std::size_t k = 1; k < n && !any; ++k) {
+    const double dy = sorted[k] - sorted[k - 1];
+    any = dy > 0 && (dy <= tol || dy / mean_abs <= tol);
+  }
+  if (!any) return false;
+  fixed.resize(n);
+  double run_first = sorted[0];
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k > 0 && sorted[k] != sorted[k - 1]) {
+      const double dy = sorted[k] - sorted[k - 1];
+      if (!(dy <= tol || dy / mean_abs <= tol)) run_first = sorted[k];
+    }
+    fixed[asc[k]] = run_first;
+  }
+  return true;
+}
+
+/// aeqSurv for (entry, time] or right-censored (entry empty) data. When something merges, the
+/// merged copies go to time_out/entry_out and the spans are pointed at them. Throws when an
+/// interval collapses to length 0 (entry and time within the tolerance).
+inline void timefix(const char* fn, std::span<const double>& time, std::span<const double>& entry,
+                    std::vector<double>& time_out, std::vector<double>& entry_out) {
+  const std::size_t n = time.size();
+  std::vector<double> all;
+  std::span<const double> values = time;
+  if (!entry.empty()) {
+    all.resize(2 * n);
+    std::memcpy(all.data(), time.data(), n * sizeof(double));
+    std::memcpy(all.data() + n, entry.data(), n * sizeof(double));
+    values = all;
+  }
+  std::vector<std::uint64_t> bits;
+  const auto asc = order_ascending(values, &bits);
+  std::vector<double> sorted(bits.size());
+  for (std::size_t k = 0; k < bits.size(); ++k) sorted[k] = decode_sort_key(bits[k]);
+  std::vector<double> fixed;
+  if (!timefix_from_order(values, asc, sorted, fixed)) return;
+  time_out.assign(fixed.begin(), fixed.begin() + static_cast<std::ptrdiff_t>(n));
+  time = time_out;
+  if (!entry.empty()) {
+    entry_out.assign(fixed.begin() + static_cast<std::ptrdiff_t>(n), fixed.end());
+    for (std::size_t i = 0; i < n; ++i)
+      if (!(entry_out[i] < time_out[i]))
+        fail(fn, "entry[" + std::to_string(i) + "] (" + num(entry[i]) + ") and time (" + num(time_out[i]) +
+                     ") are equal up to rounding (timefix): the interval has length 0");
+    entry = entry_out;
+  }
+}
+
+}  // namespace vasostat::inline v0::survival::detail
