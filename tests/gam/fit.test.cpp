@@ -106,3 +106,27 @@ TEST_CASE("GCV (Gaussian) and UBRE (known scale) selection match mgcv's GCV.Cp")
     CHECK(gam_test::max_rel_diff(m.fitted, r.at("gcv_fitted")) < tol);
   }
 }
+
+TEST_CASE("ML selection matches mgcv method = \"ML\" (score, scale, EDF, fitted values)") {
+  std::vector<gam_test::reference_case> all = gam_test::gaussian_cases();
+  for (const auto& c : gam_test::glm_cases()) all.push_back(c);
+  for (const auto& c : all) {
+    INFO("case " << std::string(c.name));
+    auto l = gam_test::load(c);
+    const auto m = gam::fit(*l.y, l.smooths, l.covariates, {.method = gam::method::ml, .family = c.family});
+    CHECK(m.converged);
+    CHECK(m.warnings.empty());
+    const auto& r = l.ref;
+    CHECK(close(m.score, r.at("ml_score")[0], 1e-6));
+    CHECK(close(m.scale, r.at("ml_scale")[0], 1e-6));
+    CHECK(gam_test::max_rel_diff(m.fitted, r.at("ml_fitted")) < 1e-6);
+    for (std::size_t j = 0; j < m.smooth_tests.size(); ++j) {
+      INFO("smooth " << j);
+      CHECK(close(m.smooth_tests[j].edf, r.at("ml_edf")[j], 0, 1e-4));
+      const double want = r.at("ml_sp")[j];
+      if (want < 1e6)
+        CHECK(close(std::log(m.smoothing_parameters[static_cast<Eigen::Index>(j)]), std::log(want), 0, 1e-4));
+    }
+  }
+}
+

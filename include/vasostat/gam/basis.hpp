@@ -8,7 +8,9 @@
 
 #include <vasostat/core/error.hpp>
 
-#include <Eigen/Dense>
+#include <vasostat/gam/detail/linalg.hpp>
+
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <cmath>
@@ -228,20 +230,22 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
   const Eigen::MatrixXd z = h.rightCols(o.k - 1);
   s.penalty = z.transpose() * dd * z;
   s.penalty = 0.5 * (s.penalty + s.penalty.transpose()).eval();
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(s.penalty);
-  const double tol = es.eigenvalues().cwiseAbs().maxCoeff() * 1e-10;
+  Eigen::VectorXd ev;
+  Eigen::MatrixXd evec;
+  detail::sym_eigen(s.penalty, ev, evec);
+  const double tol = ev.cwiseAbs().maxCoeff() * 1e-10;
   s.penalty_rank = 0;
   s.log_det_penalty = 0;
-  for (Eigen::Index j = 0; j < es.eigenvalues().size(); ++j) {
-    if (es.eigenvalues()[j] > tol) {
+  for (Eigen::Index j = 0; j < ev.size(); ++j) {
+    if (ev[j] > tol) {
       ++s.penalty_rank;
-      s.log_det_penalty += std::log(es.eigenvalues()[j]);
+      s.log_det_penalty += std::log(ev[j]);
     }
   }
   s.penalty_root.resize(s.penalty_rank, s.penalty.cols());
-  for (Eigen::Index j = 0, r = 0; j < es.eigenvalues().size(); ++j)
-    if (es.eigenvalues()[j] > tol)
-      s.penalty_root.row(r++) = std::sqrt(es.eigenvalues()[j]) * es.eigenvectors().col(j).transpose();
+  for (Eigen::Index j = 0, r = 0; j < ev.size(); ++j)
+    if (ev[j] > tol)
+      s.penalty_root.row(r++) = std::sqrt(ev[j]) * evec.col(j).transpose();
   return s;
 }
 

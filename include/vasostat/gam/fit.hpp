@@ -1,7 +1,7 @@
 #pragma once
 // Penalized-spline GAM fitting (Wood 2011 JRSSB 73:3-36; Wood 2017, Generalized Additive
 // Models, 2nd ed.): y ~ 1 + covariates + sum_j f_j(x_j), f_j P-splines (gam/basis.hpp), with
-// smoothing parameters chosen by REML (default), ML-free GCV, or fixed. Gaussian fits use the
+// smoothing parameters chosen by REML (default), ML, GCV/UBRE, or fixed. Gaussian fits use the
 // accumulated X'WX / X'Wy once (O(n p^2), then O(p^3) per Newton step); binomial and Poisson
 // fits run penalized IRLS with step halving inside each outer step. The outer optimiser is
 // Newton on log(lambda) with exact gradients (exact Hessian for Gaussian REML, otherwise a
@@ -13,10 +13,11 @@
 #include <vasostat/gam/basis.hpp>
 #include <vasostat/gam/detail/design.hpp>
 #include <vasostat/gam/detail/family.hpp>
+#include <vasostat/gam/detail/linalg.hpp>
 #include <vasostat/gam/detail/smooth_test.hpp>
 #include <vasostat/stats/distributions.hpp>
 
-#include <Eigen/Dense>
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +31,9 @@
 namespace vasostat::inline v0::gam {
 
 /// Smoothing-parameter selection. mgcv's own default is GCV.Cp; vasostat's default is REML.
-enum class method : std::uint8_t { reml, gcv, fixed };
+/// ml is the marginal likelihood (mgcv method = "ML": parametric and null-space coefficients
+/// treated as fixed effects, so ML scores of models with different fixed effects compare).
+enum class method : std::uint8_t { reml, gcv, fixed, ml };
 
 struct fit_options {
   gam::method method = gam::method::reml;
@@ -119,6 +122,23 @@ struct fitter {
   Eigen::MatrixXd g_xtwx;
   Eigen::VectorXd g_xtwz;
   double g_zwz = 0, shift = 0;
+  Eigen::MatrixXd u0;  ///< orthonormal basis of the null space of S_lambda (p x mp), for ML
+
+  /// ML needs log|H_RR| and H_RR^-1, H_RR = U1'HU1 the block of H on the range space of
+  /// S_lambda (U1 fixed: the penalties act on disjoint blocks). With A = H^-1 and C = A U0:
+  /// log|H_RR| = log|H| + log|U0'AU0| and U1 H_RR^-1 U1' = A - C (U0'C)^-1 C'. Writes the
+  /// latter to `ar` and returns log|U0'AU0|.
+  double range_inverse(const Eigen::MatrixXd& a, Eigen::MatrixXd& ar) const {
+    const Eigen::MatrixXd c = a * u0;
+    const Eigen::MatrixXd g = u0.transpose() * c;
+    Eigen::MatrixXd r;
+    cholesky_upper(0.5 * (g + g.transpose()), r);
+    double ld = 0;
+    for (Eigen::Index i = 0; i < r.rows(); ++i) ld += 2 * std::log(r(i, i));
+    const Eigen::MatrixXd cr = c * upper_inverse(r, r.rows());
+    ar = a - cr * cr.transpose();
+    return ld;
+  }
 
   [[nodiscard]] double wt(std::size_t i) const { return w.empty() ? 1.0 : w[i]; }
 
@@ -132,11 +152,18 @@ struct fitter {
     }
   }
 
-  /// beta'S_j beta
+  /// beta'S_j beta, as ||E_j beta_j||^2 (E_j'E_j = S_j): no cancellation when beta_j is
+  /// nearly in the penalty null space, which matters once lambda_j is large
   [[nodiscard]] double quad(const Eigen::VectorXd& beta, Eigen::Index j) const {
-    const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
-    const auto b = beta.segment(first[static_cast<std::size_t>(j)], s.rows());
-    return b.dot(s * b);
+    const auto& e = (*bases)[static_cast<std::size_t>(j)].penalty_root;
+    const Eigen::Index f = first[static_cast<std::size_t>(j)];
+    double q = 0;
+    for (Eigen::Index r = 0; r < e.rows(); ++r) {
+      double t = 0;
+      for (Eigen::Index c = 0; c < e.cols(); ++c) t += e(r, c) * beta[f + c];
+      q += t * t;
+    }
+    return q;
   }
 
   /// Solves (xtwx + S) beta = rhs stably: with B'B = D xtwx D (pivoted LDLT, D diagonal
@@ -150,56 +177,58 @@ struct fitter {
       double h = xtwx(i, i);
       d[i] = h > 0 ? 1.0 / std::sqrt(h) : 1.0;
     }
-    const Eigen::MatrixXd xs = d.asDiagonal() * xtwx * d.asDiagonal();
-    Eigen::LDLT<Eigen::MatrixXd> ldlt(xs);
-    if (ldlt.info() != Eigen::Success) return false;
-    const Eigen::VectorXd dg = ldlt.vectorD();
-    const double dtol = std::max(dg.cwiseAbs().maxCoeff(), 1e-300) * 1e-14;
-    // B = sqrt(Dg) L' P ; f solves B' f = D rhs
-    Eigen::MatrixXd lt = Eigen::MatrixXd(ldlt.matrixU());  // L'
-    // (Matrix * Transpositions does not multiply by the same P as Transpositions * vector in
-    // Eigen 3.4; an explicit permutation matrix does)
-    const Eigen::PermutationMatrix<Eigen::Dynamic> perm(ldlt.transpositionsP());
-    Eigen::MatrixXd b = lt * perm;
-    Eigen::VectorXd f = perm * (d.asDiagonal() * rhs);
-    f = ldlt.matrixL().solve(f);
-    for (Eigen::Index i = 0; i < p; ++i) {
-      const double s = dg[i] > dtol ? std::sqrt(dg[i]) : 0.0;
-      b.row(i) *= s;
-      f[i] = s > 0 ? f[i] / s : 0.0;
-    }
+    Eigen::MatrixXd xs(p, p);
+    for (Eigen::Index j = 0; j < p; ++j)
+      for (Eigen::Index i = 0; i < p; ++i) xs(i, j) = d[i] * xtwx(i, j) * d[j];
+    const pivoted_ldlt ldlt(xs);
+    const double dtol = std::max(ldlt.d.cwiseAbs().maxCoeff(), 1e-300) * 1e-14;
+    // B = sqrt(D) L' P (B'B = xs), f solves B' f = d .* rhs
     Eigen::Index rows = p;
     for (Eigen::Index j = 0; j < m; ++j) rows += (*bases)[static_cast<std::size_t>(j)].penalty_rank;
     Eigen::MatrixXd aug = Eigen::MatrixXd::Zero(rows, p);
-    aug.topRows(p) = b;
+    Eigen::VectorXd f(p);
+    for (Eigen::Index i = 0; i < p; ++i) f[i] = d[ldlt.perm[static_cast<std::size_t>(i)]] * rhs[ldlt.perm[static_cast<std::size_t>(i)]];
+    for (Eigen::Index i = 0; i < p; ++i)  // forward solve L g = P (d .* rhs)
+      for (Eigen::Index k = 0; k < i; ++k) f[i] -= ldlt.l(i, k) * f[k];
+    for (Eigen::Index i = 0; i < p; ++i) {
+      const double s = ldlt.d[i] > dtol ? std::sqrt(ldlt.d[i]) : 0.0;
+      f[i] = s > 0 ? f[i] / s : 0.0;
+      for (Eigen::Index j = i; j < p; ++j) aug(i, ldlt.perm[static_cast<std::size_t>(j)]) = s * ldlt.l(j, i);
+    }
     Eigen::Index r0 = p;
     for (Eigen::Index j = 0; j < m; ++j) {
       const auto& e = (*bases)[static_cast<std::size_t>(j)].penalty_root;
       const Eigen::Index fj = first[static_cast<std::size_t>(j)];
-      aug.block(r0, fj, e.rows(), e.cols()) =
-          std::sqrt(lambda[j]) * e * d.segment(fj, e.cols()).asDiagonal();
+      const double sl = std::sqrt(lambda[j]);
+      for (Eigen::Index c = 0; c < e.cols(); ++c)
+        for (Eigen::Index r = 0; r < e.rows(); ++r) aug(r0 + r, fj + c) = sl * e(r, c) * d[fj + c];
       r0 += e.rows();
     }
-    Eigen::VectorXd rhs_aug = Eigen::VectorXd::Zero(rows);
-    rhs_aug.head(p) = f;
-    Eigen::HouseholderQR<Eigen::MatrixXd> qr(aug);
-    const Eigen::MatrixXd r = qr.matrixQR().topRows(p).triangularView<Eigen::Upper>();
+    Eigen::VectorXd qtb = Eigen::VectorXd::Zero(rows);
+    qtb.head(p) = f;
+    householder_qr(aug, qtb);  // aug's top p x p upper triangle is now R
     double ld = 0;
     double rmax = 0;
-    for (Eigen::Index i = 0; i < p; ++i) rmax = std::max(rmax, std::abs(r(i, i)));
+    for (Eigen::Index i = 0; i < p; ++i) rmax = std::max(rmax, std::abs(aug(i, i)));
     for (Eigen::Index i = 0; i < p; ++i) {
-      if (!(std::abs(r(i, i)) > 1e-12 * rmax)) return false;
-      ld += 2 * std::log(std::abs(r(i, i))) - 2 * std::log(d[i]);
+      if (!(std::abs(aug(i, i)) > 1e-12 * rmax)) return false;
+      ld += 2 * std::log(std::abs(aug(i, i))) - 2 * std::log(d[i]);
     }
     st.log_det_h = ld;
-    const Eigen::VectorXd qtb = qr.householderQ().transpose() * rhs_aug;
-    const Eigen::VectorXd beta_eq = r.triangularView<Eigen::Upper>().solve(qtb.head(p));
-    st.beta = d.asDiagonal() * beta_eq;
+    Eigen::VectorXd beta_eq = qtb.head(p);
+    upper_solve(aug, beta_eq);
+    st.beta = d.cwiseProduct(beta_eq);
     // ||[f;0] - M beta||^2 = ||qtb tail||^2 ; f'f = the explained part of z'Wz
     st.rss_tail = qtb.tail(rows - p).squaredNorm();
     st.f_norm2 = f.squaredNorm();
-    const Eigen::MatrixXd rinv = r.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(p, p));
-    st.a = d.asDiagonal() * (rinv * rinv.transpose()) * d.asDiagonal();
+    const Eigen::MatrixXd rinv = upper_inverse(aug, p);
+    st.a.resize(p, p);
+    for (Eigen::Index j = 0; j < p; ++j)
+      for (Eigen::Index i = j; i < p; ++i) {
+        double s = 0;
+        for (Eigen::Index k = j; k < p; ++k) s += rinv(i, k) * rinv(j, k);
+        st.a(i, j) = st.a(j, i) = d[i] * s * d[j];
+      }
     return true;
   }
 
@@ -261,16 +290,22 @@ struct fitter {
     st.penalty = pen;
     st.deviance = std::max(dp - pen, 0.0);
     // per-smooth pieces: P_k = A[:, J_k] S_k, t_k = lambda_k tr(A S_k), dbeta_k
+    // ML: the log-determinant terms use A_R = U1 H_RR^-1 U1' in place of A (Wood 2011 §2.1)
+    const bool ml = meth == gam::method::ml;
+    Eigen::MatrixXd ar;
+    double ld_null = 0;
+    if (ml) ld_null = range_inverse(st.a, ar);
     std::vector<Eigen::MatrixXd> pk(static_cast<std::size_t>(m));
     Eigen::VectorXd tk(m), bk(m);
     Eigen::MatrixXd dbeta(p, m);
     for (Eigen::Index j = 0; j < m; ++j) {
       const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
       const Eigen::Index f = first[static_cast<std::size_t>(j)];
-      pk[static_cast<std::size_t>(j)] = st.a.middleCols(f, s.cols()) * s;
-      tk[j] = lambda[j] * pk[static_cast<std::size_t>(j)].middleRows(f, s.rows()).trace();
+      const Eigen::MatrixXd pa = st.a.middleCols(f, s.cols()) * s;
       bk[j] = lambda[j] * qk[static_cast<std::size_t>(j)];
-      dbeta.col(j) = -lambda[j] * (pk[static_cast<std::size_t>(j)] * st.beta.segment(f, s.rows()));
+      dbeta.col(j) = -lambda[j] * (pa * st.beta.segment(f, s.rows()));
+      pk[static_cast<std::size_t>(j)] = ml ? Eigen::MatrixXd(ar.middleCols(f, s.cols()) * s) : pa;
+      tk[j] = lambda[j] * pk[static_cast<std::size_t>(j)].middleRows(f, s.rows()).trace();
     }
     const auto trace_pp = [&](Eigen::Index k, Eigen::Index l) {
       const Eigen::Index fk = first[static_cast<std::size_t>(k)], fl = first[static_cast<std::size_t>(l)];
@@ -279,9 +314,9 @@ struct fitter {
       return a.middleRows(fl, b.cols()).cwiseProduct(b.middleRows(fk, a.cols()).transpose()).sum();
     };
     if (meth != gam::method::gcv) {
-      const double nu = n - mp;
-      st.score = 0.5 * nu * (1 + std::log(2 * std::numbers::pi * dp / nu)) + 0.5 * st.log_det_h -
-                 0.5 * log_det_s(rho);
+      const double nu = ml ? n : n - mp;
+      st.score = 0.5 * nu * (1 + std::log(2 * std::numbers::pi * dp / nu)) +
+                 0.5 * (st.log_det_h + ld_null) - 0.5 * log_det_s(rho);
       if (order >= 1) {
         st.grad.resize(m);
         for (Eigen::Index k = 0; k < m; ++k)
@@ -418,8 +453,13 @@ struct fitter {
       st.score = st.deviance / n - 1 + 2 * opt->gamma * tau / n;
       return st;
     }
-    st.score = 0.5 * st.deviance - st.saturated + 0.5 * st.penalty + 0.5 * st.log_det_h -
-               0.5 * log_det_s(rho) - 0.5 * mp * std::log(2 * std::numbers::pi);
+    const bool ml = meth == gam::method::ml;
+    Eigen::MatrixXd ar;
+    double ld_null = 0;
+    if (ml) ld_null = range_inverse(st.a, ar);
+    const Eigen::MatrixXd& adet = ml ? ar : st.a;  // A_R for ML (see range_inverse)
+    st.score = 0.5 * st.deviance - st.saturated + 0.5 * st.penalty + 0.5 * (st.log_det_h + ld_null) -
+               0.5 * log_det_s(rho) - (ml ? 0.0 : 0.5 * mp * std::log(2 * std::numbers::pi));
     if (order >= 1) {
       Eigen::MatrixXd dbeta(p, m);
       Eigen::VectorXd g(m);
@@ -428,14 +468,14 @@ struct fitter {
         const Eigen::Index f = first[static_cast<std::size_t>(j)];
         dbeta.col(j) = -lambda[j] * (st.a.middleCols(f, s.cols()) * (s * st.beta.segment(f, s.rows())));
         g[j] = 0.5 * lambda[j] * quad(st.beta, j) +
-               0.5 * lambda[j] * (st.a.block(f, f, s.rows(), s.cols()) * s).trace() -
+               0.5 * lambda[j] * (adet.block(f, f, s.rows(), s.cols()) * s).trace() -
                0.5 * (*bases)[static_cast<std::size_t>(j)].penalty_rank;
       }
       // d log|H| through the weights: sum_i w_i' h_i (X dbeta_k)_i
       Eigen::VectorXd extra = Eigen::VectorXd::Zero(m);
       x->for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
         const Eigen::VectorXd eta = xc * st.beta;
-        const Eigen::VectorXd lev = (xc * st.a).cwiseProduct(xc).rowwise().sum();
+        const Eigen::VectorXd lev = (xc * adet).cwiseProduct(xc).rowwise().sum();
         const Eigen::MatrixXd deta = xc * dbeta;
         for (Eigen::Index i = 0; i < xc.rows(); ++i) {
           const auto ii = static_cast<std::size_t>(i0 + i);
@@ -550,6 +590,20 @@ struct fitter {
   double mp = static_cast<double>(p);
   for (const auto& b : out.smooths) mp -= b.penalty_rank;
   ft.mp = mp;
+  if (options.method == gam::method::ml) {
+    // null space of S_lambda: the parametric columns and each penalty's null space
+    ft.u0 = Eigen::MatrixXd::Zero(p, static_cast<Eigen::Index>(mp));
+    Eigen::Index c = 0;
+    for (; c < out.n_parametric; ++c) ft.u0(c, c) = 1;
+    for (std::size_t j = 0; j < out.smooths.size(); ++j) {
+      const auto& b = out.smooths[j];
+      Eigen::VectorXd ev;
+      Eigen::MatrixXd evec;
+      detail::sym_eigen(b.penalty, ev, evec);  // ascending: the null space comes first
+      for (Eigen::Index e = 0; e < b.columns() - b.penalty_rank; ++e, ++c)
+        ft.u0.col(c).segment(out.smooth_first[j], b.columns()) = evec.col(e);
+    }
+  }
   const bool gaussian = options.family == gam::family::gaussian;
   const bool scale_known = options.family == gam::family::binomial || options.family == gam::family::poisson;
   out.scale_estimated = !scale_known;
@@ -613,7 +667,8 @@ struct fitter {
   // gradient and Hessian restricted to the free coordinates; Hessian by central differences
   // of the exact gradient where no exact Hessian is available
   const auto full_eval = [&](const Eigen::VectorXd& r) {
-    const bool exact_hess = gaussian && options.method == gam::method::reml;
+    const bool exact_hess =
+        gaussian && (options.method == gam::method::reml || options.method == gam::method::ml);
     detail::rho_state st = evaluate(r, exact_hess ? 2 : 1);
     if (!st.ok) return st;
     if (!gaussian && options.method == gam::method::gcv) {
@@ -653,6 +708,9 @@ struct fitter {
 
   const Eigen::VectorXd rho_init = rho;
   const double rho_span = 30;
+  // beyond rho_init + rho_flat a smooth is at its null-space limit to ~1e-9 in EDF, and the
+  // gradient there is only accurate to about mgcv's own convergence tolerance (1e-6)
+  const double rho_flat = 20, flat_tolerance = 1e-6;
   bool converged = free_idx.empty();
   int iterations = 0;
   detail::rho_state cur = full_eval(rho);
@@ -667,15 +725,60 @@ struct fitter {
       for (Eigen::Index b = 0; b < nf; ++b)
         h(a, b) = cur.hess(free_idx[static_cast<std::size_t>(a)], free_idx[static_cast<std::size_t>(b)]);
     }
+    // A smoothing parameter running to infinity (the term shrinks to its penalty null space,
+    // e.g. a straight line) leaves the criterion flat: V ~ V_inf + c exp(-rho). Once a
+    // coordinate is far above its start and still descending slowly, try it at the upper bound
+    // of the search box; coordinates at a bound whose gradient points outwards are optimal
+    // there (projected gradient), so they neither block convergence nor take Newton steps.
+    {
+      std::vector<Eigen::Index> jump;
+      for (Eigen::Index a = 0; a < nf; ++a) {
+        const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
+        if (g[a] < 0 && rho[j] >= rho_init[j] + 8 && rho[j] < rho_init[j] + rho_flat - 1e-9 &&
+            -g[a] <= 1e-4 * (1 + std::abs(cur.score)))
+          jump.push_back(j);
+      }
+      if (!jump.empty()) {
+        Eigen::VectorXd trial = rho;
+        for (const Eigen::Index j : jump) trial[j] = rho_init[j] + rho_flat;
+        detail::rho_state cand = full_eval(trial);
+        bool ok = cand.ok && cand.score <= cur.score + 1e-13 * std::abs(cur.score);
+        for (const Eigen::Index j : jump) ok = ok && cand.grad[j] <= flat_tolerance * (1 + std::abs(cand.score));
+        if (ok) {
+          rho = trial;
+          cur = cand;
+          for (Eigen::Index a = 0; a < nf; ++a) {
+            g[a] = cur.grad[free_idx[static_cast<std::size_t>(a)]];
+            for (Eigen::Index b = 0; b < nf; ++b)
+              h(a, b) = cur.hess(free_idx[static_cast<std::size_t>(a)], free_idx[static_cast<std::size_t>(b)]);
+          }
+        }
+      }
+    }
+    for (Eigen::Index a = 0; a < nf; ++a) {
+      const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
+      const bool upper = (rho[j] >= rho_init[j] + rho_span - 1e-9 && g[a] <= 0) ||
+                         (rho[j] >= rho_init[j] + rho_flat - 1e-9 &&
+                          g[a] <= flat_tolerance * (1 + std::abs(cur.score)));
+      const bool lower = rho[j] <= rho_init[j] - rho_span + 1e-9 && g[a] >= 0;
+      if (upper || lower) {
+        g[a] = 0;
+        h.row(a).setZero();
+        h.col(a).setZero();
+        h(a, a) = 1;
+      }
+    }
     if (g.cwiseAbs().maxCoeff() <= options.tolerance * (1 + std::abs(cur.score))) {
       converged = true;
       break;
     }
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(h);
-    Eigen::VectorXd ev = es.eigenvalues().cwiseAbs();
+    Eigen::VectorXd ev;
+    Eigen::MatrixXd evec;
+    detail::sym_eigen(h, ev, evec);
+    ev = ev.cwiseAbs().eval();
     const double evmax = std::max(ev.maxCoeff(), 1e-300);
     for (Eigen::Index a = 0; a < nf; ++a) ev[a] = std::max(ev[a], evmax * 1e-7);
-    Eigen::VectorXd step = -(es.eigenvectors() * (es.eigenvectors().transpose() * g).cwiseQuotient(ev));
+    Eigen::VectorXd step = -(evec * (evec.transpose() * g).cwiseQuotient(ev));
     const double cap = step.cwiseAbs().maxCoeff();
     if (cap > 5) step *= 5 / cap;
     bool improved = false, flat = false;
@@ -787,7 +890,9 @@ struct fitter {
       out.warnings.push_back("fitted probabilities numerically 0 or 1 occurred (separation?)");
   }
   if (gaussian) {
-    out.scale = options.method == gam::method::gcv ? dev / out.residual_df
+    // GCV and ML report the residual-df scale estimate as mgcv does (ML's own D_p / n is biased)
+    out.scale = options.method == gam::method::gcv || options.method == gam::method::ml
+                    ? dev / out.residual_df
                                                     : (cur.deviance + cur.penalty) / (ft.n - ft.mp);
   } else if (scale_known) {
     out.scale = 1;
@@ -868,8 +973,8 @@ struct fitter {
     smooth_test t;
     t.edf = out.edf_per_coefficient.segment(f, kj).sum();
     const double edf1 = f2.diagonal().segment(f, kj).sum();
-    Eigen::LLT<Eigen::MatrixXd> llt(cur.xtwx.block(f, f, kj, kj));
-    const Eigen::MatrixXd r = llt.matrixU();
+    Eigen::MatrixXd r;
+    detail::cholesky_upper(cur.xtwx.block(f, f, kj, kj), r);
     const auto res = detail::wood_test(r, beta.segment(f, kj), out.vp.block(f, f, kj, kj),
                                        std::min(edf1, static_cast<double>(kj)),
                                        out.scale_estimated ? out.residual_df : -1.0);

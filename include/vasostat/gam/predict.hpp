@@ -10,8 +10,9 @@
 #include <vasostat/gam/fit.hpp>
 #include <vasostat/stats/distributions.hpp>
 
-#include <Eigen/Cholesky>
-#include <Eigen/Dense>
+#include <vasostat/gam/detail/linalg.hpp>
+
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <cmath>
@@ -167,12 +168,11 @@ struct smooth_derivative {
   out.lower = out.derivative - zq * out.std_error;
   out.upper = out.derivative + zq * out.std_error;
   // simultaneous: draws of d * L * z, L L' = Vp (pivoted LDLT for semi-definite Vp)
-  Eigen::LDLT<Eigen::MatrixXd> ldlt(v);
-  Eigen::MatrixXd l = Eigen::MatrixXd::Identity(k, k);
-  l = ldlt.matrixL();
-  const Eigen::VectorXd dsq = ldlt.vectorD().cwiseMax(0.0).cwiseSqrt();
-  const Eigen::PermutationMatrix<Eigen::Dynamic> perm(ldlt.transpositionsP());
-  const Eigen::MatrixXd root = perm.transpose() * (l * dsq.asDiagonal());
+  const detail::pivoted_ldlt ldlt(v);
+  Eigen::MatrixXd root(k, k);
+  for (Eigen::Index j = 0; j < k; ++j)
+    for (Eigen::Index c = 0; c < k; ++c)
+      root(ldlt.perm[static_cast<std::size_t>(j)], c) = ldlt.l(j, c) * std::sqrt(std::max(ldlt.d[c], 0.0));
   const Eigen::MatrixXd dr = d * root;
   random_generator rng(options.seed);
   std::vector<double> maxima(static_cast<std::size_t>(options.simulations));

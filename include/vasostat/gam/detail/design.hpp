@@ -5,7 +5,7 @@
 
 #include <vasostat/gam/basis.hpp>
 
-#include <Eigen/Dense>
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <span>

@@ -8,7 +8,9 @@
 
 #include <vasostat/stats/distributions.hpp>
 
-#include <Eigen/Dense>
+#include <vasostat/gam/detail/linalg.hpp>
+
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <array>
@@ -143,10 +145,12 @@ inline wood_test_result wood_test(const Eigen::MatrixXd& r_j, const Eigen::Vecto
   const Eigen::Index m = b.size();
   Eigen::MatrixXd v = r_j * vp * r_j.transpose();
   v = 0.5 * (v + v.transpose()).eval();
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(v);
+  Eigen::VectorXd ev_asc;
+  Eigen::MatrixXd u_asc;
+  sym_eigen(v, ev_asc, u_asc);
   // descending order, eigenvectors with a non-negative first element
-  Eigen::VectorXd ev = es.eigenvalues().reverse();
-  Eigen::MatrixXd u = es.eigenvectors().rowwise().reverse();
+  const Eigen::VectorXd ev = ev_asc.reverse();
+  Eigen::MatrixXd u = u_asc.rowwise().reverse();
   for (Eigen::Index j = 0; j < m; ++j)
     if (u(0, j) < 0) u.col(j) *= -1;
   rank = std::min(rank, static_cast<double>(m));

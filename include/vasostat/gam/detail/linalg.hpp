@@ -1,0 +1,193 @@
+#pragma once
+// Small dense factorisations for the GAM fitter (p is tens, not thousands), written as plain
+// loops over Eigen storage. Eigen is used only as a container here: its decomposition classes
+// (SelfAdjointEigenSolver, HouseholderQR, LDLT, LLT) each cost seconds of template
+// instantiation in every translation unit that includes gam/fit.hpp, which is what made the
+// header slow to compile. The algorithms are the textbook ones (Golub & Van Loan 2013:
+// cyclic Jacobi §8.5, Householder QR §5.2, diagonally pivoted LDL' §4.2, Cholesky §4.2).
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+namespace vasostat::inline v0::gam::detail {
+
+/// Symmetric eigen-decomposition by cyclic Jacobi rotations (accurate to machine precision
+/// relative to ||a||). Eigenvalues ascending; vectors in the columns of `vectors`.
+inline void sym_eigen(const Eigen::MatrixXd& a_in, Eigen::VectorXd& values, Eigen::MatrixXd& vectors) {
+  const Eigen::Index n = a_in.rows();
+  Eigen::MatrixXd a = a_in;
+  Eigen::MatrixXd v = Eigen::MatrixXd::Identity(n, n);
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    double off = 0, total = 0;
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double x = a(i, j) * a(i, j);
+        total += x;
+        if (i != j) off += x;
+      }
+    if (off <= 1e-32 * total || off == 0) break;
+    for (Eigen::Index p = 0; p < n - 1; ++p) {
+      for (Eigen::Index q = p + 1; q < n; ++q) {
+        const double apq = a(p, q);
+        if (apq == 0) continue;
+        const double theta = (a(q, q) - a(p, p)) / (2 * apq);
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
+        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
+        for (Eigen::Index k = 0; k < n; ++k) {  // columns p, q
+          const double akp = a(k, p), akq = a(k, q);
+          a(k, p) = c * akp - s * akq;
+          a(k, q) = s * akp + c * akq;
+        }
+        for (Eigen::Index k = 0; k < n; ++k) {  // rows p, q
+          const double apk = a(p, k), aqk = a(q, k);
+          a(p, k) = c * apk - s * aqk;
+          a(q, k) = s * apk + c * aqk;
+        }
+        a(p, q) = a(q, p) = 0;
+        for (Eigen::Index k = 0; k < n; ++k) {
+          const double vkp = v(k, p), vkq = v(k, q);
+          v(k, p) = c * vkp - s * vkq;
+          v(k, q) = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  std::sort(order.begin(), order.end(), [&](Eigen::Index i, Eigen::Index j) { return a(i, i) < a(j, j); });
+  values.resize(n);
+  vectors.resize(n, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const Eigen::Index o = order[static_cast<std::size_t>(j)];
+    values[j] = a(o, o);
+    for (Eigen::Index i = 0; i < n; ++i) vectors(i, j) = v(i, o);
+  }
+}
+
+/// In-place Householder QR of a (rows >= cols): on return the upper triangle of the first
+/// cols rows holds R, and `rhs` has been overwritten by Q' rhs.
+inline void householder_qr(Eigen::MatrixXd& a, Eigen::VectorXd& rhs) {
+  const Eigen::Index m = a.rows(), n = a.cols();
+  std::vector<double> v(static_cast<std::size_t>(m));
+  for (Eigen::Index k = 0; k < n; ++k) {
+    double norm2 = 0;
+    for (Eigen::Index i = k; i < m; ++i) norm2 += a(i, k) * a(i, k);
+    const double norm = std::sqrt(norm2);
+    if (norm == 0) continue;
+    const double alpha = a(k, k) > 0 ? -norm : norm;
+    // v = x - alpha e1, H = I - 2 v v' / v'v
+    double vv = 0;
+    for (Eigen::Index i = k; i < m; ++i) {
+      v[static_cast<std::size_t>(i)] = a(i, k);
+      if (i == k) v[static_cast<std::size_t>(i)] -= alpha;
+      vv += v[static_cast<std::size_t>(i)] * v[static_cast<std::size_t>(i)];
+    }
+    if (vv == 0) continue;
+    a(k, k) = alpha;
+    for (Eigen::Index i = k + 1; i < m; ++i) a(i, k) = 0;
+    for (Eigen::Index j = k + 1; j < n; ++j) {
+      double d = 0;
+      for (Eigen::Index i = k; i < m; ++i) d += v[static_cast<std::size_t>(i)] * a(i, j);
+      d *= 2 / vv;
+      for (Eigen::Index i = k; i < m; ++i) a(i, j) -= d * v[static_cast<std::size_t>(i)];
+    }
+    double d = 0;
+    for (Eigen::Index i = k; i < m; ++i) d += v[static_cast<std::size_t>(i)] * rhs[i];
+    d *= 2 / vv;
+    for (Eigen::Index i = k; i < m; ++i) rhs[i] -= d * v[static_cast<std::size_t>(i)];
+  }
+}
+
+/// Diagonally pivoted LDL' of a symmetric positive semi-definite matrix: P a P' = L D L' with
+/// L unit lower triangular; perm[i] is the row of `a` that lands at position i. Pivots at or
+/// below `tolerance` times the largest diagonal end the factorisation (remaining D = 0).
+struct pivoted_ldlt {
+  Eigen::MatrixXd l;
+  Eigen::VectorXd d;
+  std::vector<Eigen::Index> perm;
+
+  explicit pivoted_ldlt(const Eigen::MatrixXd& a_in, double tolerance = 1e-300) {
+    const Eigen::Index n = a_in.rows();
+    Eigen::MatrixXd a = a_in;
+    perm.resize(static_cast<std::size_t>(n));
+    std::iota(perm.begin(), perm.end(), Eigen::Index{0});
+    l = Eigen::MatrixXd::Zero(n, n);
+    d = Eigen::VectorXd::Zero(n);
+    double dmax = 0;
+    for (Eigen::Index i = 0; i < n; ++i) dmax = std::max(dmax, a(i, i));
+    for (Eigen::Index k = 0; k < n; ++k) {
+      Eigen::Index piv = k;
+      for (Eigen::Index i = k + 1; i < n; ++i)
+        if (a(i, i) > a(piv, piv)) piv = i;
+      if (piv != k) {
+        for (Eigen::Index j = 0; j < n; ++j) std::swap(a(k, j), a(piv, j));
+        for (Eigen::Index i = 0; i < n; ++i) std::swap(a(i, k), a(i, piv));
+        for (Eigen::Index j = 0; j < k; ++j) std::swap(l(k, j), l(piv, j));
+        std::swap(perm[static_cast<std::size_t>(k)], perm[static_cast<std::size_t>(piv)]);
+      }
+      const double dk = a(k, k);
+      l(k, k) = 1;
+      if (!(dk > tolerance * dmax)) {
+        for (Eigen::Index i = k + 1; i < n; ++i) l(i, i) = 1;
+        break;
+      }
+      d[k] = dk;
+      for (Eigen::Index i = k + 1; i < n; ++i) l(i, k) = a(i, k) / dk;
+      for (Eigen::Index j = k + 1; j < n; ++j)
+        for (Eigen::Index i = j; i < n; ++i) {
+          a(i, j) -= l(i, k) * dk * l(j, k);
+          a(j, i) = a(i, j);
+        }
+    }
+  }
+};
+
+/// Upper Cholesky factor r (r'r = a) of a positive definite matrix; false if not.
+inline bool cholesky_upper(const Eigen::MatrixXd& a, Eigen::MatrixXd& r) {
+  const Eigen::Index n = a.rows();
+  r = Eigen::MatrixXd::Zero(n, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    double s = a(j, j);
+    for (Eigen::Index k = 0; k < j; ++k) s -= r(k, j) * r(k, j);
+    if (!(s > 0)) return false;
+    r(j, j) = std::sqrt(s);
+    for (Eigen::Index i = j + 1; i < n; ++i) {
+      double t = a(j, i);
+      for (Eigen::Index k = 0; k < j; ++k) t -= r(k, j) * r(k, i);
+      r(j, i) = t / r(j, j);
+    }
+  }
+  return true;
+}
+
+/// Solves r x = b in place for upper triangular r (first n rows/cols of r used).
+inline void upper_solve(const Eigen::MatrixXd& r, Eigen::VectorXd& b) {
+  const Eigen::Index n = b.size();
+  for (Eigen::Index i = n - 1; i >= 0; --i) {
+    double s = b[i];
+    for (Eigen::Index j = i + 1; j < n; ++j) s -= r(i, j) * b[j];
+    b[i] = s / r(i, i);
+  }
+}
+
+/// Inverse of the upper triangular n x n leading block of r.
+inline Eigen::MatrixXd upper_inverse(const Eigen::MatrixXd& r, Eigen::Index n) {
+  Eigen::MatrixXd x = Eigen::MatrixXd::Zero(n, n);
+  std::vector<double> col(static_cast<std::size_t>(n));
+  for (Eigen::Index j = 0; j < n; ++j) {  // column j: back substitution r x = e_j
+    for (Eigen::Index t = 0; t <= j; ++t) {
+      const Eigen::Index i = j - t;
+      double s = i == j ? 1.0 : 0.0;
+      for (Eigen::Index k = i + 1; k <= j; ++k) s -= r(i, k) * col[static_cast<std::size_t>(k)];
+      col[static_cast<std::size_t>(i)] = s / r(i, i);
+    }
+    for (Eigen::Index i = 0; i <= j; ++i) x(i, j) = col[static_cast<std::size_t>(i)];
+  }
+  return x;
+}
+
+}  // namespace vasostat::inline v0::gam::detail
