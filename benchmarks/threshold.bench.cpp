@@ -119,3 +119,37 @@ void BM_roc(benchmark::State& state) {
 BENCHMARK(BM_roc)->Arg(66)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
+
+namespace {
+
+void BM_segmented_20_restarts(benchmark::State& state) {
+  const auto d = make_data(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto r = th::segmented(d.y, d.x, {.n_boot = 20});
+    benchmark::DoNotOptimize(r.psi.data());
+  }
+}
+BENCHMARK(BM_segmented_20_restarts)->Arg(66)->Unit(benchmark::kMillisecond);
+
+void BM_threshold_effect_binomial_1000_boot(benchmark::State& state) {
+  const auto d = make_data(static_cast<std::size_t>(state.range(0)));
+  std::vector<double> died(d.y.size());
+  for (std::size_t i = 0; i < died.size(); ++i) died[i] = d.y[i] < 9 ? 1.0 : 0.0;
+  for (auto _ : state) {
+    auto r = th::threshold_effect(died, d.x, {.n_boot = 1000, .family = th::family::binomial});
+    benchmark::DoNotOptimize(r.p_sup_lr);
+  }
+}
+BENCHMARK(BM_threshold_effect_binomial_1000_boot)->Arg(66)->Unit(benchmark::kMillisecond);
+
+void BM_threshold_grid_cox_step(benchmark::State& state) {
+  const auto d = make_data(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto r = th::threshold_grid_cox(d.time, d.status, d.x, Eigen::MatrixXd(0, 0), th::threshold_type::step);
+    benchmark::DoNotOptimize(r.threshold);
+  }
+}
+BENCHMARK(BM_threshold_grid_cox_step)->Arg(66)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+
+}  // namespace

@@ -1,10 +1,13 @@
 #include <vasostat/core/random.hpp>
+#include <vasostat/threshold/cox_threshold.hpp>
 #include <vasostat/threshold/hinge.hpp>
 
 #include <doctest/doctest.h>
 #include <support/threshold_reference.hpp>
 
 #include <cmath>
+#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -118,4 +121,61 @@ TEST_CASE("threshold_grid rejects bad input naming the argument") {
   std::vector<double> nan_y = y;
   nan_y[4] = NAN;
   CHECK_THROWS_WITH_AS((void)th::step(nan_y, x), doctest::Contains("y[4]"), invalid_argument);
+}
+
+TEST_CASE("threshold_grid_cox matches brute-force coxph at every candidate cut") {
+  const auto ref = read_reference("cox_threshold_ref.csv");
+  auto vet = read_columns("maxstat_veteran_data.csv");
+  auto lung = read_columns("maxstat_lung_data.csv");
+  auto column = [](const std::vector<double>& v) {
+    Eigen::MatrixXd m(static_cast<Eigen::Index>(v.size()), 1);
+    for (std::size_t i = 0; i < v.size(); ++i) m(static_cast<Eigen::Index>(i), 0) = v[i];
+    return m;
+  };
+  struct cox_case {
+    std::string name;
+    std::map<std::string, std::vector<double>>* data;
+    std::string x;
+    Eigen::MatrixXd cov;
+    th::threshold_type type;
+  };
+  const std::vector<cox_case> cases{
+      {"veteran_hinge", &vet, "karno", column(vet.at("age")), th::threshold_type::hinge},
+      {"veteran_step", &vet, "karno", column(vet.at("age")), th::threshold_type::step},
+      {"veteran_segmented", &vet, "karno", Eigen::MatrixXd(0, 0), th::threshold_type::segmented},
+      {"lung_upper_hinge", &lung, "age", column(lung.at("ph.karno")), th::threshold_type::upper_hinge},
+  };
+  for (const auto& c : cases) {
+    const std::string case_name = c.name;
+    CAPTURE(case_name);
+    auto r = [&](const std::string& key) { return ref.at({case_name, key}); };
+    const auto& d = *c.data;
+    const auto fit = th::threshold_grid_cox(d.at("time"), d.at("status"), d.at(c.x), c.cov, c.type);
+    CHECK(static_cast<double>(fit.candidates.size()) == r("n_candidates"));
+    CHECK(fit.threshold == r("cut"));
+    REQUIRE(fit.coefficients.size() == 2);
+    for (Eigen::Index j = 0; j < 2; ++j) {
+      const std::string s = std::to_string(j + 1);
+      CHECK(rel_diff(fit.coefficients[j], r("coef_" + s)) < 1e-6);
+      CHECK(rel_diff(fit.std_error[j], r("se_" + s)) < 1e-6);
+    }
+    CHECK(rel_diff(fit.log_likelihood, r("loglik")) < 1e-10);
+    const std::size_t m = fit.candidates.size();
+    for (std::size_t i : {std::size_t{1}, m / 2, m}) {
+      CHECK(rel_diff(fit.profile_log_likelihood[i - 1], r("profile_" + std::to_string(i))) < 1e-10);
+    }
+    CHECK(fit.lr_statistic >= 0);
+  }
+  using vasostat::invalid_argument;
+  const auto& t = vet.at("time");
+  CHECK_THROWS_WITH_AS((void)th::threshold_grid_cox(t, vet.at("status"), std::span<const double>(t).first(10),
+                                                    Eigen::MatrixXd(0, 0), th::threshold_type::step),
+                       doctest::Contains("time"), invalid_argument);
+  CHECK_THROWS_WITH_AS((void)th::threshold_grid_cox(t, vet.at("status"), vet.at("karno"), Eigen::MatrixXd(0, 0),
+                                                    th::threshold_type::step, {.lower_quantile = 0.9, .upper_quantile = 0.2}),
+                       doctest::Contains("crossed"), invalid_argument);
+  const std::vector<double> constant(t.size(), 3.0);
+  CHECK_THROWS_WITH_AS((void)th::threshold_grid_cox(t, vet.at("status"), constant, Eigen::MatrixXd(0, 0),
+                                                    th::threshold_type::hinge),
+                       doctest::Contains("x is constant"), invalid_argument);
 }

@@ -8,6 +8,7 @@
 // Cost O(n p^2) per model fit, about 15 fits per iteration.
 
 #include <vasostat/core/error.hpp>
+#include <vasostat/core/random.hpp>
 #include <vasostat/stats/distributions.hpp>
 #include <vasostat/threshold/detail/design.hpp>
 #include <vasostat/threshold/detail/glm.hpp>
@@ -22,6 +23,7 @@
 #include <numbers>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vasostat::inline v0::threshold {
@@ -39,6 +41,9 @@ struct segmented_options {
   double alpha = 0;                  ///< breakpoints stay in the alpha..1-alpha quantiles;
                                      ///< 0 = R's default max(0.05, 1/n)
   bool polish = true;                ///< after R's stopping rule, iterate to the stationary point
+  /// bootstrap restarting (Wood 2001; R seg.control(n.boot)): 0 = a single start
+  int n_boot = 0;
+  std::uint64_t seed = 1;            ///< for the bootstrap restarts
 };
 
 /// A fitted segmented model. Coefficient order: intercept, x (the left slope), covariates,
@@ -121,6 +126,64 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
                                               const segmented_options& options = {}) {
   constexpr const char* fn = "vasostat::threshold::segmented";
   const std::string f(fn);
+  VASOSTAT_EXPECTS(options.n_boot >= 0, f + ": options.n_boot must be >= 0");
+  if (options.n_boot > 0) {
+    // Bootstrap restarting: fit a case resample from the current best psi, restart the fit on the
+    // original data from the resample's psi, keep it if its deviance is lower. A resample that
+    // cannot be fitted is replaced by psi drawn uniformly within the admissible range.
+    segmented_options once = options;
+    once.n_boot = 0;
+    breakpoint_fit best = segmented(y, x, covariates, once);
+    const Eigen::VectorXd initial = best.psi_initial;
+    const auto n = y.size();
+    std::vector<double> xs(x.begin(), x.end());
+    std::sort(xs.begin(), xs.end());
+    const double a = once.alpha > 0 ? once.alpha : std::max(0.05, 1.0 / static_cast<double>(n));
+    const double lo = detail::quantile7_sorted(xs, a), hi = detail::quantile7_sorted(xs, 1 - a);
+    random_generator rng(options.seed);
+    std::vector<double> by(n), bx(n), bw(options.weights.empty() ? 0 : n), bo(options.offset.empty() ? 0 : n);
+    Eigen::MatrixXd bc(covariates.size() > 0 ? static_cast<Eigen::Index>(n) : 0, covariates.cols());
+    for (int b = 0; b < options.n_boot; ++b) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto r = static_cast<std::size_t>(rng.below(n));
+        by[i] = y[r];
+        bx[i] = x[r];
+        if (!bw.empty()) bw[i] = options.weights[r];
+        if (!bo.empty()) bo[i] = options.offset[r];
+        if (bc.rows() > 0) bc.row(static_cast<Eigen::Index>(i)) = covariates.row(static_cast<Eigen::Index>(r));
+      }
+      segmented_options bopt = once;
+      bopt.psi.assign(best.psi.data(), best.psi.data() + best.psi.size());
+      bopt.weights = bw;
+      bopt.offset = bo;
+      std::vector<double> start;
+      try {
+        const breakpoint_fit fb = segmented(by, bx, bc, bopt);
+        start.assign(fb.psi.data(), fb.psi.data() + fb.psi.size());
+      } catch (const vasostat::invalid_argument&) {
+        start.clear();
+      }
+      bool inside = !start.empty();
+      for (double v : start) inside = inside && v > lo && v < hi;
+      if (!inside) {
+        start.resize(static_cast<std::size_t>(best.psi.size()));
+        for (double& v : start) v = lo + (hi - lo) * rng.uniform();
+        std::sort(start.begin(), start.end());
+      }
+      segmented_options ropt = once;
+      ropt.psi = start;
+      try {
+        breakpoint_fit fr = segmented(y, x, covariates, ropt);
+        if (fr.deviance < best.deviance * (1 - 1e-12)) best = std::move(fr);
+      } catch (const vasostat::invalid_argument&) {
+        // restart from an inadmissible psi: keep the current best
+      }
+    }
+    best.psi_initial = initial;
+    best.warnings.push_back("bootstrap restarting: " + std::to_string(options.n_boot) + " restarts, seed " +
+                            std::to_string(options.seed));
+    return best;
+  }
   auto d = detail::make_model_data(y, x, covariates, options.weights, options.offset,
                                    options.family, fn);
   detail::expect_level(options.conf_level, fn, "options.conf_level");
