@@ -156,11 +156,7 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
   if (entry.empty()) {
     std::vector<std::uint64_t> bits;
     asc = detail::order_ascending(time, options.timefix ? &bits : nullptr);
-    if (options.timefix) {
-      std::vector<double> sorted(n);
-      for (std::size_t k = 0; k < n; ++k) sorted[k] = detail::decode_sort_key(bits[k]);
-      if (detail::timefix_from_order(time, asc, sorted, t_fixed)) t_in = t_fixed;
-    }
+    if (options.timefix && detail::timefix_from_order(n, asc, bits, t_fixed)) t_in = t_fixed;
   } else {
     if (options.timefix) detail::timefix(fn, t_in, entry, t_fixed, e_fixed);
     asc = detail::order_ascending(t_in);

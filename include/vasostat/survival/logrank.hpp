@@ -79,11 +79,7 @@ struct logrank_result {
   auto asc = detail::order_ascending(time, options.timefix ? &bits : nullptr);
   std::vector<double> t_fixed;
   std::span<const double> t_in = time;
-  if (options.timefix) {
-    std::vector<double> sorted(n);
-    for (std::size_t q = 0; q < n; ++q) sorted[q] = detail::decode_sort_key(bits[q]);
-    if (detail::timefix_from_order(time, asc, sorted, t_fixed)) t_in = t_fixed;
-  }
+  if (options.timefix && detail::timefix_from_order(n, asc, bits, t_fixed)) t_in = t_fixed;
   auto order = detail::stable_by_code(asc, scodes.code, ns);
 
   std::vector<double> ts(n), ss(n);

@@ -29,35 +29,38 @@ inline double decode_sort_key(std::uint64_t b) {
   return v;
 }
 
-/// Given values in ascending order (`asc` indexes `values`, `sorted` holds the sorted values),
-/// fills fixed[i] for every i when some values merge and returns true; returns false (fixed left
-/// empty) when nothing merges.
-inline bool timefix_from_order(std::span<const double> values, const std::vector<std::size_t>& asc,
-                               const std::vector<double>& sorted, std::vector<double>& fixed) {
-  const std::size_t n = values.size();
+/// Given the radix order `asc` of n values and their sorted order-preserving keys (common.hpp's
+/// order_ascending), fills fixed[i] for every i when some values merge and returns true; returns
+/// false (fixed left empty) when nothing merges. One pass over the keys when nothing merges:
+/// the merge condition is monotone in the gap, so the smallest gap between distinct values
+/// decides.
+inline bool timefix_from_order(std::size_t n, const std::vector<std::size_t>& asc,
+                               const std::vector<std::uint64_t>& key, std::vector<double>& fixed) {
   fixed.clear();
   if (n < 2) return false;
   const double tol = timefix_tolerance;
-  double sum_abs = 0;
-  std::size_t n_unique = 0;
-  for (std::size_t k = 0; k < n; ++k)
-    if (k == 0 || sorted[k] != sorted[k - 1]) {
-      sum_abs += std::abs(sorted[k]);
-      ++n_unique;
-    }
-  const double mean_abs = sum_abs / static_cast<double>(n_unique);
-  bool any = false;
-  for (std::size_t k = 1; k < n && !any; ++k) {
-    const double dy = sorted[k] - sorted[k - 1];
-    any = dy > 0 && (dy <= tol || dy / mean_abs <= tol);
+  double prev = decode_sort_key(key[0]);
+  double sum_abs = std::abs(prev), min_gap = inf;
+  std::size_t n_unique = 1;
+  for (std::size_t k = 1; k < n; ++k) {
+    if (key[k] == key[k - 1]) continue;
+    const double v = decode_sort_key(key[k]);
+    sum_abs += std::abs(v);
+    ++n_unique;
+    min_gap = std::min(min_gap, v - prev);
+    prev = v;
   }
-  if (!any) return false;
+  const double mean_abs = sum_abs / static_cast<double>(n_unique);
+  auto tied = [&](double dy) { return dy <= tol || dy / mean_abs <= tol; };
+  if (!tied(min_gap)) return false;
   fixed.resize(n);
-  double run_first = sorted[0];
+  double run_first = decode_sort_key(key[0]);
+  prev = run_first;
   for (std::size_t k = 0; k < n; ++k) {
-    if (k > 0 && sorted[k] != sorted[k - 1]) {
-      const double dy = sorted[k] - sorted[k - 1];
-      if (!(dy <= tol || dy / mean_abs <= tol)) run_first = sorted[k];
+    if (k > 0 && key[k] != key[k - 1]) {
+      const double v = decode_sort_key(key[k]);
+      if (!tied(v - prev)) run_first = v;
+      prev = v;
     }
     fixed[asc[k]] = run_first;
   }
@@ -80,10 +83,8 @@ inline void timefix(const char* fn, std::span<const double>& time, std::span<con
   }
   std::vector<std::uint64_t> bits;
   const auto asc = order_ascending(values, &bits);
-  std::vector<double> sorted(bits.size());
-  for (std::size_t k = 0; k < bits.size(); ++k) sorted[k] = decode_sort_key(bits[k]);
   std::vector<double> fixed;
-  if (!timefix_from_order(values, asc, sorted, fixed)) return;
+  if (!timefix_from_order(values.size(), asc, bits, fixed)) return;
   time_out.assign(fixed.begin(), fixed.begin() + static_cast<std::ptrdiff_t>(n));
   time = time_out;
   if (!entry.empty()) {
