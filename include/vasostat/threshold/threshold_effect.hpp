@@ -159,7 +159,9 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
   bool have_start = false;
   for (std::size_t c = 0; c < out.candidates.size(); ++c) {
     X.col(base.cols()) = (x.array() - out.candidates[c]).cwiseMax(0.0).matrix();
-    const glm_fit f = fit_glm(X, y, w, offset, fam, have_start ? &start : nullptr, 100, 1e-10, false);
+    // R's glm.control defaults (25 iterations, 1e-8): a candidate near separation would otherwise
+    // iterate to the cap at every K of every bootstrap scan; the chosen K is refitted tightly.
+    const glm_fit f = fit_glm(X, y, w, offset, fam, have_start ? &start : nullptr, 25, 1e-8, false);
     if (!f.full_rank || !std::isfinite(f.deviance)) continue;
     start = f.eta;
     have_start = true;
@@ -259,7 +261,7 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
         ys[i] = poisson_draw(rng, m1.mu[i]);
       }
     }
-    const glm_fit b1 = fit_glm(base, ys, d.weights, d.offset, fam, &m1.eta, 100, 1e-10, false);
+    const glm_fit b1 = fit_glm(base, ys, d.weights, d.offset, fam, &m1.eta, 25, 1e-8, false);
     if (!b1.full_rank) continue;
     const glm_scan bs = scan_glm_threshold(base, d.x, ys, d.weights, d.offset, fam, lo, hi, options.min_side);
     if (!bs.ok) continue;
