@@ -15,6 +15,7 @@
 #include <vasostat/core/error.hpp>
 #include <vasostat/core/random.hpp>
 #include <vasostat/gam/basis.hpp>
+#include <vasostat/gam/detail/family.hpp>
 #include <vasostat/gam/fit.hpp>
 #include <vasostat/stats/distributions.hpp>
 
@@ -80,19 +81,6 @@ struct from_smooth_result {
 };
 
 namespace detail {
-
-inline double smooth_link(gam::family f, double mu) noexcept {
-  switch (f) {
-    case gam::family::gaussian:
-      return mu;
-    case gam::family::binomial:
-      return std::log(mu / (1 - mu));
-    case gam::family::poisson:
-    case gam::family::gamma:
-      return std::log(mu);
-  }
-  return mu;
-}
 
 /// Evaluates the scanned curve (deriv 0, with the fixed part) or its derivative at one x.
 struct smooth_curve {
@@ -240,7 +228,7 @@ inline void draw_interval(std::vector<double> v, double conf, smooth_threshold& 
         VASOSTAT_EXPECTS(lev > 0 && lev < 1, fn + ": options.level must lie in (0, 1) for a binomial model");
       if (m.family == gam::family::poisson || m.family == gam::family::gamma)
         VASOSTAT_EXPECTS(lev > 0, fn + ": options.level must be positive for a log-link model");
-      lev = detail::smooth_link(m.family, lev);
+      lev = gam::detail::link(m.family, lev);
     }
     out.level_link = lev;
   }
