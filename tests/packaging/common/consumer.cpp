@@ -1,6 +1,13 @@
 // A consumer of vasostat as a user builds it: calls into every module through the public
 // targets, and fails (non-zero exit) if a result is not what the library promises.
-#include <vasostat/vasostat.hpp>
+// The module headers it calls, as a user who wants short builds includes them (the umbrella
+// vasostat/vasostat.hpp is compiled by the two-TU link test).
+#include <vasostat/core/image.hpp>
+#include <vasostat/gam/fit.hpp>
+#include <vasostat/stats/correlation.hpp>
+#include <vasostat/survival/logrank.hpp>
+#include <vasostat/threshold/segmented.hpp>
+#include <vasostat/vessel/skeletonize.hpp>
 
 #include <algorithm>
 #include <cmath>
