@@ -1,134 +1,259 @@
-// The image half of the study on one sublingual site: renders a short synthetic SDF-like clip
-// (dark capillaries on bright tissue, red cells moving at known speeds, one vessel stopped,
-// hand-held jitter), then runs vasostat's whole video chain on it and prints the per-vessel
-// table and the site's consensus metrics next to the truth it was rendered with.
+// vessel_clip: a sublingual microscope clip -> vasostat's whole video chain (stabilise, mean
+// image, vesselness, mask, vessel graph, space-time diagrams, red-cell velocity, flow classes,
+// TVD / PVD / PPV / MFI, quality) -> the per-vessel table, the site metrics, an annotated image
+// and the space-time diagram of the longest vessel.
 //
-// Run: build/default/examples/vessel_clip
+//   vessel_clip                                    a rendered site with known truth
+//   vessel_clip FRAMES_DIR [um_per_px] [fps]       every *.pgm in FRAMES_DIR, in name order
+//   vessel_clip CLIP.raw WxH [um_per_px] [fps]     8-bit frames of W x H pixels, back to back
+//
+// Outputs go to the current directory: vessel_clip_annotated.ppm (mean image, centrelines
+// coloured by flow class, junctions) and vessel_clip_space_time.pgm. I/O lives here only.
 
-#include <vasostat/core/random.hpp>
 #include <vasostat/vessel.hpp>
+
+#include "support/netpbm.hpp"
+#include "support/synthetic_site.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <numbers>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <vector>
 
 namespace {
 
-struct rendered_vessel {
-  double x0, y0, x1, y1;  // a straight or gently bowed capillary, in world pixels
-  double bow_px;          // sideways bow at the middle
-  double radius_px;
-  double speed_um_s;      // 0 = stopped
+namespace vs = vasostat::vessel;
+using vasostat::image;
+
+struct loaded_clip {
+  std::vector<image<std::uint8_t>> frames8;
+  std::vector<image<std::uint16_t>> frames16;
+  std::string error;
 };
 
-struct world_point {
-  double x, y;
-};
-
-world_point along(const rendered_vessel& v, double t) {
-  const double dx = v.x1 - v.x0;
-  const double dy = v.y1 - v.y0;
-  const double len = std::hypot(dx, dy);
-  const double bow = v.bow_px * std::sin(std::numbers::pi * t);
-  return {v.x0 + t * dx - bow * dy / len, v.y0 + t * dy + bow * dx / len};
+loaded_clip read_pgm_folder(const std::filesystem::path& dir) {
+  loaded_clip out;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".pgm") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    out.error = "no .pgm files in " + dir.string();
+    return out;
+  }
+  bool wide = false;
+  std::vector<vasostat_examples::grey_image> grey;
+  for (const auto& f : files) {
+    grey.push_back(vasostat_examples::read_netpbm(f.string()));
+    if (grey.back().pixels.empty()) {
+      out.error = "cannot read " + f.string() + " as a PGM image";
+      return out;
+    }
+    wide = wide || grey.back().wide();
+  }
+  for (const auto& g : grey) {  // 16-bit if any frame is; the library checks the sizes
+    const auto w = g.pixels.width(), h = g.pixels.height();
+    if (wide) {
+      out.frames16.push_back(g.pixels);
+      continue;
+    }
+    image<std::uint8_t> f(w, h);
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      for (std::ptrdiff_t x = 0; x < w; ++x) f(x, y) = static_cast<std::uint8_t>(g.pixels(x, y));
+    }
+    out.frames8.push_back(std::move(f));
+  }
+  return out;
 }
 
-void stamp(vasostat::image<std::uint8_t>& frame, double cx, double cy, double r, std::uint8_t value) {
-  const auto x_lo = static_cast<std::ptrdiff_t>(std::max(0.0, std::floor(cx - r)));
-  const auto x_hi = static_cast<std::ptrdiff_t>(std::min<double>(static_cast<double>(frame.width() - 1), std::ceil(cx + r)));
-  const auto y_lo = static_cast<std::ptrdiff_t>(std::max(0.0, std::floor(cy - r)));
-  const auto y_hi = static_cast<std::ptrdiff_t>(std::min<double>(static_cast<double>(frame.height() - 1), std::ceil(cy + r)));
-  for (std::ptrdiff_t y = y_lo; y <= y_hi; ++y) {
-    for (std::ptrdiff_t x = x_lo; x <= x_hi; ++x) {
-      if (std::hypot(static_cast<double>(x) - cx, static_cast<double>(y) - cy) <= r) {
-        frame(x, y) = std::min(frame(x, y), value);
-      }
+loaded_clip read_raw(const std::string& path, std::ptrdiff_t w, std::ptrdiff_t h) {
+  loaded_clip out;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    out.error = "cannot open " + path;
+    return out;
+  }
+  std::vector<char> row(static_cast<std::size_t>(w));
+  for (;;) {
+    image<std::uint8_t> f(w, h);
+    std::ptrdiff_t y = 0;
+    for (; y < h && in.read(row.data(), w); ++y) {
+      std::copy(row.begin(), row.end(), reinterpret_cast<char*>(f.view().row(y)));
+    }
+    if (y == 0) break;
+    if (y < h) {
+      out.error = path + " ends inside a frame: its size is not a multiple of " + std::to_string(w * h);
+      return out;
+    }
+    out.frames8.push_back(std::move(f));
+  }
+  if (out.frames8.empty()) out.error = path + " holds no frame";
+  return out;
+}
+
+/// Mean image in grey, centrelines coloured by flow class, junctions white.
+bool write_annotated(const std::string& path, const vs::clip_analysis& a) {
+  const auto& mean = a.mean.mean;
+  const std::ptrdiff_t w = mean.width(), h = mean.height();
+  float lo = mean(0, 0), hi = mean(0, 0);
+  for (std::ptrdiff_t y = 0; y < h; ++y) {
+    for (std::ptrdiff_t x = 0; x < w; ++x) {
+      lo = std::min(lo, mean(x, y));
+      hi = std::max(hi, mean(x, y));
     }
   }
+  const float scale = hi > lo ? 255.0f / (hi - lo) : 0.0f;
+  std::vector<unsigned char> rgb(static_cast<std::size_t>(w * h * 3));
+  for (std::ptrdiff_t y = 0; y < h; ++y) {
+    for (std::ptrdiff_t x = 0; x < w; ++x) {
+      const auto v = static_cast<unsigned char>(std::lround((mean(x, y) - lo) * scale * 0.8f));
+      const auto i = static_cast<std::size_t>((y * w + x) * 3);
+      rgb[i] = rgb[i + 1] = rgb[i + 2] = v;
+    }
+  }
+  auto put = [&](std::ptrdiff_t x, std::ptrdiff_t y, const unsigned char (&c)[3]) {
+    if (x < 0 || y < 0 || x >= w || y >= h) return;
+    const auto i = static_cast<std::size_t>((y * w + x) * 3);
+    std::copy(c, c + 3, rgb.begin() + static_cast<std::ptrdiff_t>(i));
+  };
+  // consensus classes 0..3: no flow red, intermittent orange, sluggish yellow, continuous green
+  const unsigned char colour[4][3] = {{230, 30, 30}, {255, 140, 0}, {240, 230, 40}, {40, 200, 60}};
+  for (std::size_t s = 0; s < a.vessels.segments.size(); ++s) {
+    const auto cls = static_cast<int>(a.segments[s].flow.cls);
+    for (const auto& p : a.vessels.segments[s].centreline) put(p.x, p.y, colour[cls]);
+  }
+  const unsigned char white[3] = {255, 255, 255};
+  for (const auto& n : a.vessels.nodes) {
+    if (n.kind != vs::node_kind::junction) continue;
+    for (int dy = -1; dy <= 1; ++dy) {
+      for (int dx = -1; dx <= 1; ++dx) put(n.position.x + dx, n.position.y + dy, white);
+    }
+  }
+  return vasostat_examples::write_netpbm(path, w, h, rgb, true);
+}
+
+/// The diagram rescaled to 0..255 (rows = frames, columns = positions along the vessel).
+bool write_diagram(const std::string& path, const vs::space_time_diagram& d) {
+  const auto& v = d.values;
+  float lo = 0, hi = 0;
+  for (std::ptrdiff_t y = 0; y < v.height(); ++y) {
+    for (std::ptrdiff_t x = 0; x < v.width(); ++x) {
+      lo = std::min(lo, v(x, y));
+      hi = std::max(hi, v(x, y));
+    }
+  }
+  const float scale = hi > lo ? 255.0f / (hi - lo) : 0.0f;
+  std::vector<unsigned char> grey;
+  for (std::ptrdiff_t y = 0; y < v.height(); ++y) {
+    for (std::ptrdiff_t x = 0; x < v.width(); ++x) grey.push_back(static_cast<unsigned char>(std::lround((v(x, y) - lo) * scale)));
+  }
+  return vasostat_examples::write_netpbm(path, v.width(), v.height(), grey, false);
+}
+
+template <class T>
+int analyse(const std::vector<image<T>>& frames, vs::calibration cal) {
+  std::vector<vasostat::image_view<const T>> views(frames.begin(), frames.end());
+  const vs::clip<T> clip{views, cal};
+  vs::clip_analysis a;
+  try {
+    a = vs::analyze_clip(clip);
+  } catch (const vasostat::invalid_argument& e) {
+    std::fprintf(stderr, "vessel_clip: %s\n", e.what());
+    return 1;
+  }
+  std::printf("Stabilisation: largest displacement %.1f px (%.1f%% of the field of view)\n",
+              a.stabilization.max_displacement_px, 100 * a.stabilization.max_fraction_of_fov);
+  std::printf("\n  %-8s %10s %10s %12s %6s %10s\n", "segment", "length um", "width um", "speed um/s", "class",
+              "v_max um/s");
+  std::size_t longest = 0;
+  for (std::size_t i = 0; i < a.segments.size(); ++i) {
+    const auto& s = a.segments[i];
+    if (s.length_um > a.segments[longest].length_um) longest = i;
+    if (s.length_um < 60) continue;  // short pieces between junctions: in the result, not printed
+    std::printf("  %-8zu %10.0f %10.1f %12.0f %6d %10.0f%s\n", i, s.length_um, s.diameter_um,
+                std::abs(s.flow.velocity_um_s), static_cast<int>(s.flow.cls), s.velocity.v_max_um_s,
+                s.flow.saturated ? "  (saturated)" : "");
+  }
+  const auto& p = a.perfusion;
+  std::printf("\nSite metrics       all vessels   small (< 20 um)\n");
+  std::printf("  TVD mm/mm2       %11.2f   %15.2f\n", p.all.tvd_mm_per_mm2, p.small.tvd_mm_per_mm2);
+  std::printf("  PVD mm/mm2       %11.2f   %15.2f\n", p.all.pvd_mm_per_mm2, p.small.pvd_mm_per_mm2);
+  std::printf("  PPV %%            %11.1f   %15.1f\n", p.all.ppv_percent, p.small.ppv_percent);
+  std::printf("  MFI (quadrants)  %11.2f   %15.2f\n", p.all.mfi_quadrant, p.small.mfi_quadrant);
+  std::printf("  De Backer /mm    %11.2f\n", a.density.de_backer_per_mm);
+  const auto& q = a.quality;
+  std::printf("Quality (MIQS-like, 0 optimal, 1 acceptable, 10 not): duration %d, illumination %d, focus %d, "
+              "stability %d, content %d, pressure %d -> total %d, %s%s%s%s\n",
+              q.duration.score, q.illumination.score, q.focus.score, q.stability.score, q.content.score,
+              q.pressure.score, q.total, q.acceptable ? "acceptable" : "NOT acceptable",
+              q.black ? ", black" : "", q.saturated ? ", saturated" : "", q.constant ? ", constant" : "");
+  const bool annotated = write_annotated("vessel_clip_annotated.ppm", a);
+  bool diagram = false;
+  if (!a.vessels.segments.empty() && a.vessels.segments[longest].centreline.size() >= 2) {
+    vs::space_time_options so;
+    so.offsets = a.stabilization.offsets;
+    so.frame_gain = a.mean.gain;
+    diagram = write_diagram("vessel_clip_space_time.pgm", vs::space_time(clip, a.vessels.segments[longest], so));
+  }
+  std::printf("\n%s vessel_clip_annotated.ppm (mean image; centrelines red = no flow, orange = intermittent, "
+              "yellow = sluggish, green = continuous; white = junctions)\n",
+              annotated ? "wrote" : "could not write");
+  std::printf("%s vessel_clip_space_time.pgm (segment %zu: rows = frames, columns = positions; red-cell "
+              "streaks slope with the speed)\n", diagram ? "wrote" : "could not write", longest);
+  return 0;
+}
+
+int synthetic() {
+  const vs::calibration cal{.um_per_px = 1.2, .fps = 25};
+  vasostat::random_generator rng(2025);
+  const double p_flow[4] = {0.15, 0.15, 0.2, 0.5};  // stopped, stop-and-go, sluggish, continuous
+  const auto site = vasostat_examples::random_site(400, 300, 6, p_flow, rng);
+  const auto frames = vasostat_examples::render_clip(site, cal, 75, 4, rng);
+  std::printf("No clip given: a rendered site, 400 x 300 px, 75 frames at %.0f fps, %.1f um/px, hand-held "
+              "jitter up to ±4 px.\nRendered vessels (each crosses the field):\n", cal.fps, cal.um_per_px);
+  const char* names[] = {"stopped (class 0)", "stop-and-go (class 1)", "sluggish (class 2)", "continuous (class 3)"};
+  for (const auto& v : site.vessels) {
+    std::printf("  lumen %4.1f um, %-22s %5.0f um/s while moving\n", 2 * v.radius_px * cal.um_per_px,
+                names[static_cast<int>(v.flow)], v.flow == vasostat_examples::rendered_flow::stopped ? 0.0 : v.speed_um_s);
+  }
+  const auto t = vasostat_examples::truth(site);
+  std::printf("Truth: TVD %.2f mm/mm2, PPV %.1f %% (length-weighted)\n\n",
+              t.length_px / (400.0 * 300.0 * cal.um_per_px) * 1e3, 100 * t.perfused_fraction);
+  return analyse(frames, cal);
 }
 
 }  // namespace
 
-int main() {
-  namespace vs = vasostat::vessel;
-  constexpr std::ptrdiff_t width = 400;
-  constexpr std::ptrdiff_t height = 300;
-  constexpr int n_frames = 75;
-  const vs::calibration cal{.um_per_px = 1.2, .fps = 25};
-  const std::vector<rendered_vessel> vessels = {
-      {20, 60, 380, 70, 12, 3.0, 600},    {30, 230, 370, 200, -15, 2.5, 300},
-      {80, 20, 120, 280, 10, 2.5, 900},   {300, 20, 260, 280, -8, 3.5, 0},
-      {180, 110, 230, 190, 4, 2.0, 450}};
-  vasostat::random_generator rng(2025);
-  // Red cells: positions along each vessel (in units of the vessel's parameter t in [0, 1)).
-  std::vector<std::vector<double>> cells(vessels.size());
-  for (auto& list : cells) {
-    for (int k = 0; k < 14; ++k) {
-      list.push_back(rng.uniform());
+int main(int argc, char** argv) {
+  if (argc < 2) return synthetic();
+  const std::string input = argv[1];
+  std::ptrdiff_t w = 0, h = 0;
+  int next = 2;
+  const bool raw = !std::filesystem::is_directory(input);
+  if (raw) {
+    if (argc < 3 || std::sscanf(argv[2], "%tdx%td", &w, &h) != 2 || w <= 0 || h <= 0) {
+      std::fprintf(stderr, "usage: vessel_clip [FRAMES_DIR [um_per_px] [fps] | CLIP.raw WxH [um_per_px] [fps]]\n");
+      return 2;
     }
+    next = 3;
   }
-  std::vector<vasostat::image<std::uint8_t>> frames;
-  for (int f = 0; f < n_frames; ++f) {
-    const double jx = std::round(rng.uniform(-4, 4));  // hand-held jitter, whole pixels
-    const double jy = std::round(rng.uniform(-4, 4));
-    vasostat::image<std::uint8_t> frame(width, height);
-    for (std::ptrdiff_t y = 0; y < height; ++y) {
-      for (std::ptrdiff_t x = 0; x < width; ++x) {  // tissue texture moves with the jitter
-        const double wx = static_cast<double>(x) + jx;
-        const double wy = static_cast<double>(y) + jy;
-        const double texture = 12 * std::sin(wx * 0.11) * std::cos(wy * 0.07) + 8 * std::sin((wx + wy) * 0.05);
-        frame(x, y) = static_cast<std::uint8_t>(std::clamp(195 + texture + rng.normal(0, 3), 0.0, 255.0));
-      }
-    }
-    for (std::size_t v = 0; v < vessels.size(); ++v) {
-      const auto& ves = vessels[v];
-      for (double t = 0; t <= 1; t += 0.002) {
-        const auto p = along(ves, t);
-        stamp(frame, p.x - jx, p.y - jy, ves.radius_px, 135);  // plasma-filled lumen
-      }
-      // Approximate arc length for converting the speed to a step in t per frame.
-      double length_px = 0;
-      for (int i = 0; i < 200; ++i) {
-        const auto a = along(ves, i / 200.0);
-        const auto b = along(ves, (i + 1) / 200.0);
-        length_px += std::hypot(b.x - a.x, b.y - a.y);
-      }
-      const double dt = ves.speed_um_s / cal.um_per_px / cal.fps / length_px;
-      for (double c : cells[v]) {
-        const double t = std::fmod(c + dt * f, 1.0);
-        const auto p = along(ves, t);
-        stamp(frame, p.x - jx, p.y - jy, ves.radius_px * 0.9, 70);  // a red cell
-      }
-    }
-    frames.push_back(std::move(frame));
+  const vs::calibration cal{.um_per_px = argc > next ? std::atof(argv[next]) : 1.0,
+                            .fps = argc > next + 1 ? std::atof(argv[next + 1]) : 25.0};
+  const loaded_clip c = raw ? read_raw(input, w, h) : read_pgm_folder(input);
+  if (!c.error.empty()) {
+    std::fprintf(stderr, "vessel_clip: %s\n", c.error.c_str());
+    return 1;
   }
-  std::vector<vasostat::image_view<const std::uint8_t>> views(frames.begin(), frames.end());
-  const vs::clip<std::uint8_t> clip{views, cal};
-
-  const vs::clip_analysis a = vs::analyze_clip(clip);
-
-  std::printf("Synthetic site: %td x %td px, %d frames at %.0f fps, %.1f um/px, 5 vessels (one stopped)\n",
-              width, height, n_frames, cal.fps, cal.um_per_px);
-  std::printf("Stabilisation: largest displacement %.1f px (rendered: ±4 px per axis, up to 8 px per axis between two frames)\n\n",
-              a.stabilization.max_displacement_px);
-  std::printf("  %-8s %10s %10s %12s %6s\n", "segment", "length um", "width um", "speed um/s", "class");
-  for (std::size_t i = 0; i < a.segments.size(); ++i) {
-    const auto& s = a.segments[i];
-    if (s.length_um < 60) {
-      continue;  // short pieces between junctions: listed in the result, not printed here
-    }
-    std::printf("  %-8zu %10.0f %10.1f %12.0f %6d\n", i, s.length_um, s.diameter_um,
-                std::abs(s.flow.velocity_um_s), static_cast<int>(s.flow.cls));
-  }
-  std::printf("  rendered speeds: 600, 300, 900, 0 (stopped), 450 um/s; lumen 4.8-8.4 um\n\n");
-  std::printf("Site metrics: TVD %.1f mm/mm2, PVD %.1f mm/mm2, PPV %.0f %%, MFI %.2f, De Backer %.1f /mm\n",
-              a.density.tvd_mm_per_mm2, a.perfusion.all.pvd_mm_per_mm2, a.perfusion.all.ppv_percent,
-              a.perfusion.all.mfi_quadrant, a.density.de_backer_per_mm);
-  const double site_mfi[] = {a.perfusion.all.mfi_quadrant, 3.0, 2.5};
-  const auto hi = vs::heterogeneity_index(site_mfi);
-  std::printf("Heterogeneity index over this site and two more (MFI 3.0, 2.5): %.2f\n", hi.value);
-  return 0;
+  const std::size_t n = c.frames8.size() + c.frames16.size();
+  const auto& first_w = c.frames8.empty() ? c.frames16[0].width() : c.frames8[0].width();
+  const auto& first_h = c.frames8.empty() ? c.frames16[0].height() : c.frames8[0].height();
+  std::printf("Clip %s: %zu frames of %td x %td px (%s), %.3f um/px, %.1f fps\n\n", input.c_str(), n, first_w,
+              first_h, c.frames8.empty() ? "16-bit" : "8-bit", cal.um_per_px, cal.fps);
+  return c.frames8.empty() ? analyse(c.frames16, cal) : analyse(c.frames8, cal);
 }

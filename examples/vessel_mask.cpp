@@ -7,78 +7,19 @@
 // known width) so that it runs anywhere. I/O lives here: the library itself reads no files.
 #include <vasostat/vessel.hpp>
 
+#include "support/netpbm.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 namespace {
 
 using vasostat::image;
-
-/// Reads P1/P2 (text) and P4/P5 (binary) Netpbm images with maxval <= 65535; empty on failure.
-image<std::uint8_t> read_netpbm(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string magic;
-  if (!(in >> magic) || magic.size() != 2 || magic[0] != 'P' || magic[1] < '1' || magic[1] > '5' ||
-      magic[1] == '3') {
-    return {};
-  }
-  auto next_number = [&](long& v) {
-    in >> std::ws;
-    while (in.peek() == '#') {
-      std::string comment;
-      std::getline(in, comment);
-      in >> std::ws;
-    }
-    return static_cast<bool>(in >> v);
-  };
-  long w = 0, h = 0, maxval = 1;
-  if (!next_number(w) || !next_number(h) || w <= 0 || h <= 0 || w > 100000 || h > 100000) {
-    return {};
-  }
-  const bool bitmap = magic[1] == '1' || magic[1] == '4';
-  if (!bitmap && (!next_number(maxval) || maxval <= 0 || maxval > 65535)) {
-    return {};
-  }
-  image<std::uint8_t> out(w, h, 0);
-  if (magic[1] == '1' || magic[1] == '2') {
-    for (long y = 0; y < h; ++y) {
-      for (long x = 0; x < w; ++x) {
-        long v = 0;
-        if (!next_number(v)) return {};
-        // PBM: 1 = black = vessel; PGM: any non-zero value
-        out(x, y) = v != 0 ? 1 : 0;
-      }
-    }
-    return out;
-  }
-  in.get();  // the single whitespace after the header
-  if (magic[1] == '4') {
-    std::vector<unsigned char> row(static_cast<std::size_t>((w + 7) / 8));
-    for (long y = 0; y < h; ++y) {
-      if (!in.read(reinterpret_cast<char*>(row.data()), static_cast<std::streamsize>(row.size()))) return {};
-      for (long x = 0; x < w; ++x) out(x, y) = (row[static_cast<std::size_t>(x / 8)] >> (7 - x % 8)) & 1;
-    }
-    return out;
-  }
-  const long bytes = maxval > 255 ? 2 : 1;
-  std::vector<unsigned char> row(static_cast<std::size_t>(w * bytes));
-  for (long y = 0; y < h; ++y) {
-    if (!in.read(reinterpret_cast<char*>(row.data()), static_cast<std::streamsize>(row.size()))) return {};
-    for (long x = 0; x < w; ++x) {
-      const std::size_t i = static_cast<std::size_t>(x * bytes);
-      const unsigned v = bytes == 2 ? (row[i] << 8u) | row[i + 1] : row[i];
-      out(x, y) = v != 0 ? 1 : 0;
-    }
-  }
-  return out;
-}
 
 /// A small network: a wavy main vessel (20 px), two branches (9 and 5 px) and a crossing capillary.
 image<std::uint8_t> render_network(std::ptrdiff_t w, std::ptrdiff_t h) {
@@ -136,11 +77,7 @@ bool write_overlay(const char* path, const image<std::uint8_t>& mask, const vaso
       }
     }
   }
-  std::FILE* out = std::fopen(path, "wb");
-  if (out == nullptr) return false;
-  std::fprintf(out, "P6\n%td %td\n255\n", w, h);
-  const bool ok = std::fwrite(rgb.data(), 1, rgb.size(), out) == rgb.size();
-  return std::fclose(out) == 0 && ok;
+  return vasostat_examples::write_netpbm(path, w, h, rgb, true);
 }
 
 }  // namespace
@@ -151,7 +88,11 @@ int main(int argc, char** argv) {
   const char* overlay_path = argc > 3 ? argv[3] : "vessel_mask_overlay.ppm";
   image<std::uint8_t> mask;
   if (argc > 1) {
-    mask = read_netpbm(argv[1]);
+    const auto grey = vasostat_examples::read_netpbm(argv[1]);
+    mask = image<std::uint8_t>(grey.pixels.width(), grey.pixels.height(), 0);
+    for (std::ptrdiff_t y = 0; y < mask.height(); ++y) {
+      for (std::ptrdiff_t x = 0; x < mask.width(); ++x) mask(x, y) = grey.pixels(x, y) != 0 ? 1 : 0;
+    }
     if (mask.empty()) {
       std::fprintf(stderr, "vessel_mask: cannot read %s as a PGM/PBM image\n", argv[1]);
       return 1;
