@@ -19,3 +19,4 @@
 #include <vasostat/vessel/trace.hpp>
 #include <vasostat/vessel/density.hpp>
 #include <vasostat/vessel/analyze.hpp>
+#include <vasostat/vessel/vessel_path.hpp>
