@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numbers>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -65,25 +66,30 @@ class vessel_paths {
   /// (whole continuations, the last one cut to length). At a junction the continuation is the
   /// segment that turns least, within `max_turn_deg`, and only if the segment we come from is
   /// also its least-turning partner (so two vessels crossing pair up as the two vessels).
-  [[nodiscard]] std::vector<point> path(std::size_t index, const vessel_path_options& o = {}) const {
+  /// `segments_on_path`, if given, receives the indices of the segments the path runs along
+  /// (bridges inside crossings not included), in path order. With min_length_px = infinity the
+  /// path is the whole vessel, and every segment on it has the same whole-vessel path.
+  [[nodiscard]] std::vector<point> path(std::size_t index, const vessel_path_options& o = {},
+                                        std::vector<std::size_t>* segments_on_path = nullptr) const {
     const char* where = "vasostat::vessel::vessel_paths::path";
     VASOSTAT_EXPECTS(index < g_.segments.size(), std::string(where) + ": index " + std::to_string(index) +
                                                       " is not a segment of the graph");
-    VASOSTAT_EXPECTS(std::isfinite(o.min_length_px) && o.min_length_px >= 0,
-                     std::string(where) + ": min_length_px must be finite and >= 0");
+    VASOSTAT_EXPECTS(o.min_length_px >= 0, std::string(where) + ": min_length_px must be >= 0 (not NaN)");
     VASOSTAT_EXPECTS(o.max_turn_deg >= 0 && o.max_turn_deg <= 180,
                      std::string(where) + ": max_turn_deg must be in [0, 180]");
     VASOSTAT_EXPECTS(o.direction_px >= 1, std::string(where) + ": direction_px must be >= 1");
     const auto& seg = g_.segments[index];
     std::vector<point> line = seg.centreline;
     const double lacking = o.min_length_px - seg.length_px;
+    if (segments_on_path != nullptr) segments_on_path->assign(1, index);
     if (lacking <= 0 || seg.is_loop || line.size() < 2) return line;
     std::vector<bool> used(g_.segments.size(), false);
     used[index] = true;
     // What each side offers, up to all that is lacking; then half each, and a side that ends
     // early (at a free end, the image border or a bend) leaves the rest to the other side.
-    std::vector<point> before = extend(index, true, lacking, used, o);  // away from the start
-    std::vector<point> after = extend(index, false, lacking, used, o);
+    std::vector<std::pair<std::size_t, std::size_t>> on_before, on_after;  // (segment, first pixel)
+    std::vector<point> before = extend(index, true, lacking, used, o, on_before);  // away from the start
+    std::vector<point> after = extend(index, false, lacking, used, o, on_after);
     const double have_before = arc_length(line.front(), before), have_after = arc_length(line.back(), after);
     const double take_before = std::min(have_before, std::max(lacking / 2, lacking - have_after));
     const double take_after = std::min(have_after, std::max(lacking / 2, lacking - take_before));
@@ -92,6 +98,17 @@ class vessel_paths {
     std::vector<point> out(before.rbegin(), before.rend());
     out.insert(out.end(), line.begin(), line.end());
     out.insert(out.end(), after.begin(), after.end());
+    if (segments_on_path != nullptr) {  // the continuations that kept at least one pixel
+      auto& list = *segments_on_path;
+      list.clear();
+      for (auto e = on_before.rbegin(); e != on_before.rend(); ++e) {
+        if (e->second < before.size()) list.push_back(e->first);
+      }
+      list.push_back(index);
+      for (const auto& e : on_after) {
+        if (e.second < after.size()) list.push_back(e.first);
+      }
+    }
     return out;
   }
 
@@ -219,7 +236,8 @@ class vessel_paths {
   /// Pixels beyond one end of segment `index` (at its start if `at_start`), in order away from
   /// it, about `want` px long.
   std::vector<point> extend(std::size_t index, bool at_start, double want, std::vector<bool>& used,
-                            const vessel_path_options& o) const {
+                            const vessel_path_options& o,
+                            std::vector<std::pair<std::size_t, std::size_t>>& segments) const {
     std::vector<point> out;
     end_ref from{static_cast<std::int32_t>(index), at_start};
     double got = 0;
@@ -240,7 +258,9 @@ class vessel_paths {
       bridge_pixels(node, node_of(next), pixels);
       const auto& c = g_.segments[static_cast<std::size_t>(next.segment)].centreline;
       for (std::size_t i = 1; i < c.size(); ++i) pixels.push_back(next.at_start ? c[i] : c[c.size() - 1 - i]);
-      for (const point& p : pixels) {  // the first pixel of each chain is the shared node pixel
+      // its pixels start after the bridge (the first pixel of each chain is the shared node pixel)
+      segments.push_back({static_cast<std::size_t>(next.segment), out.size() + pixels.size() - (c.size() - 1)});
+      for (const point& p : pixels) {
         if (got >= want) break;
         got += step(last, p);
         out.push_back(p);
