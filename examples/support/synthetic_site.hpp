@@ -71,10 +71,11 @@ inline site random_site(std::ptrdiff_t width, std::ptrdiff_t height, int n,
   const double w = static_cast<double>(width), h = static_cast<double>(height);
   for (int i = 0; i < n; ++i) {
     capillary c{};
+    // from border to border, so the rendered length is the length inside the field of view
     if (i % 2 == 0) {  // left to right
-      c = {-5, rng.uniform(0.1, 0.9) * h, w + 5, rng.uniform(0.1, 0.9) * h, 0, 0, {}, 0};
+      c = {0, rng.uniform(0.1, 0.9) * h, w - 1, rng.uniform(0.1, 0.9) * h, 0, 0, {}, 0};
     } else {  // top to bottom
-      c = {rng.uniform(0.1, 0.9) * w, -5, rng.uniform(0.1, 0.9) * w, h + 5, 0, 0, {}, 0};
+      c = {rng.uniform(0.1, 0.9) * w, 0, rng.uniform(0.1, 0.9) * w, h - 1, 0, 0, {}, 0};
     }
     c.bow_px = rng.uniform(-15, 15);
     c.radius_px = rng.uniform(2.0, 3.5);  // 5-8 µm lumens at 1.2 µm/px: capillaries
