@@ -242,59 +242,100 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
   };
   // Gaussian line-search objective through the partial-regression identity
   // RSS(psi) = RSS_0 - c' S^-1 c with c = U'W r_0 and S = U'WU - U'WX0 (X0'WX0)^-1 X0'WU,
-  // where r_0 are the residuals of the model without the hinge terms: one O(n k (p + k)) pass
-  // per evaluation instead of a refit (R's search.min refits by the normal equations).
+  // where r_0 are the residuals of the model without the hinge terms (R's search.min refits by
+  // the normal equations instead). Every piece is a sum over x > psi_j of a polynomial in psi_j,
+  // so with suffix sums over the x order (x centred at its mean, X0 as [1, x - mean, covariates],
+  // which spans the same space) one evaluation costs O(k log n + k^2 p^2), not O(n k p).
   const Eigen::VectorXd yo = d.y - d.offset;
+  const double xc = d.x.mean();
+  Eigen::MatrixXd X0c = X0;
+  X0c.col(1).array() -= xc;
   Eigen::MatrixXd A0;
   Eigen::VectorXd b0;
-  VASOSTAT_EXPECTS(detail::wls(X0, yo, d.weights, b0, &A0),
+  VASOSTAT_EXPECTS(detail::wls(X0c, yo, d.weights, b0, &A0),
                    f + ": the design [1, x, covariates] is rank deficient");
-  const Eigen::VectorXd r0 = yo - X0 * b0;
-  const double rss0 = (r0.array().square() * d.weights.array()).sum();
-  const Eigen::MatrixXd X0t = X0.transpose();
+  const double rss0 = ((yo - X0c * b0).array().square() * d.weights.array()).sum();
+  // suffix table over the x order: row i holds sums over sorted positions >= i of
+  // w, w t, w t^2, w r0, w t r0, w X0c_a (p columns), w t X0c_a (p columns); t = x - mean
+  const Eigen::Index tw = 5 + 2 * p;
+  Eigen::MatrixXd suffix;
+  if (d.fam == family::gaussian) {
+    const Eigen::VectorXd r0 = yo - X0c * b0;
+    std::vector<Eigen::Index> ord(static_cast<std::size_t>(n));
+    for (Eigen::Index i = 0; i < n; ++i) ord[static_cast<std::size_t>(i)] = i;
+    std::stable_sort(ord.begin(), ord.end(), [&](Eigen::Index a, Eigen::Index b) { return d.x[a] < d.x[b]; });
+    suffix.setZero(tw, n + 1);  // column-major: one column per position
+    for (Eigen::Index s = n - 1; s >= 0; --s) {
+      const Eigen::Index i = ord[static_cast<std::size_t>(s)];
+      const double w = d.weights[i], t = d.x[i] - xc, r = r0[i];
+      auto col = suffix.col(s);
+      col = suffix.col(s + 1);
+      col[0] += w;
+      col[1] += w * t;
+      col[2] += w * t * t;
+      col[3] += w * r;
+      col[4] += w * t * r;
+      for (Eigen::Index a = 0; a < p; ++a) {
+        col[5 + a] += w * X0c(i, a);
+        col[5 + p + a] += w * t * X0c(i, a);
+      }
+    }
+  }
   Eigen::VectorXd cvec(k);
   Eigen::MatrixXd UX(k, p);
   Eigen::MatrixXd UU(k, k);
-  Eigen::VectorXd urow(k);
+  std::vector<Eigen::Index> pos(static_cast<std::size_t>(k));
   auto gaussian_rss = [&](const Eigen::VectorXd& ps) {
-    cvec.setZero();
-    UX.setZero();
-    UU.setZero();
-    for (Eigen::Index i = 0; i < n; ++i) {
-      bool any = false;
-      for (Eigen::Index j = 0; j < k; ++j) {
-        urow[j] = d.x[i] > ps[j] ? d.x[i] - ps[j] : 0.0;
-        any = any || urow[j] != 0.0;
+    for (Eigen::Index j = 0; j < k; ++j) {
+      pos[static_cast<std::size_t>(j)] = std::upper_bound(xs.begin(), xs.end(), ps[j]) - xs.begin();
+    }
+    for (Eigen::Index j = 0; j < k; ++j) {
+      const auto T = suffix.col(pos[static_cast<std::size_t>(j)]);
+      const double tj = ps[j] - xc;
+      cvec[j] = T[4] - tj * T[3];
+      for (Eigen::Index a = 0; a < p; ++a) {
+        UX(j, a) = T[5 + p + a] - tj * T[5 + a];
       }
-      if (!any) {
-        continue;
-      }
-      const double w = d.weights[i];
-      for (Eigen::Index j = 0; j < k; ++j) {
-        const double wu = w * urow[j];
-        cvec[j] += wu * r0[i];
-        for (Eigen::Index a = 0; a < p; ++a) {
-          UX(j, a) += wu * X0t(a, i);
-        }
-        for (Eigen::Index b = 0; b <= j; ++b) {
-          UU(j, b) += wu * urow[b];
-        }
+      for (Eigen::Index b = 0; b <= j; ++b) {
+        const auto Tb = suffix.col(std::max(pos[static_cast<std::size_t>(j)], pos[static_cast<std::size_t>(b)]));
+        const double tb = ps[b] - xc;
+        UU(j, b) = UU(b, j) = Tb[2] - (tj + tb) * Tb[1] + tj * tb * Tb[0];
       }
     }
-    const Eigen::MatrixXd S = UU.selfadjointView<Eigen::Lower>().toDenseMatrix() - UX * A0 * UX.transpose();
+    if (k == 1) {
+      // scalar path (the common case): no temporaries
+      double quad = 0;
+      for (Eigen::Index a = 0; a < p; ++a) {
+        for (Eigen::Index b = 0; b < p; ++b) {
+          quad += UX(0, a) * A0(a, b) * UX(0, b);
+        }
+      }
+      const double s = UU(0, 0) - quad;
+      if (!(s > 1e-12 * UU(0, 0))) {
+        return std::numeric_limits<double>::infinity();
+      }
+      return std::max(rss0 - cvec[0] * cvec[0] / s, 0.0);
+    }
+    const Eigen::MatrixXd S = UU - UX * A0 * UX.transpose();
     Eigen::LDLT<Eigen::MatrixXd> ldlt(S);
     if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 1e-12 * UU.diagonal().maxCoeff())) {
       return std::numeric_limits<double>::infinity();
     }
     return std::max(rss0 - cvec.dot(ldlt.solve(cvec)), 0.0);
   };
-  auto first = fit_at(psi, false);
-  VASOSTAT_EXPECTS(first.full_rank, f + ": the design [1, x, covariates, (x - psi)_+] is rank "
-                                        "deficient at the starting breakpoints");
-  if (d.fam != family::gaussian) {
+  // deviance at the start (Gaussian: the line-search objective itself, no refit)
+  double L0 = 0;
+  if (d.fam == family::gaussian) {
+    L0 = gaussian_rss(psi);
+    VASOSTAT_EXPECTS(std::isfinite(L0), f + ": the design [1, x, covariates, (x - psi)_+] is rank "
+                                            "deficient at the starting breakpoints");
+  } else {
+    const auto first = fit_at(psi, false);
+    VASOSTAT_EXPECTS(first.full_rank, f + ": the design [1, x, covariates, (x - psi)_+] is rank "
+                                          "deficient at the starting breakpoints");
     eta0 = first.eta;
+    L0 = first.deviance;
   }
-  double L0 = first.deviance;
   double epsilon = 10;
   int it = 0;
   constexpr double fc = 0.95;
@@ -443,11 +484,10 @@ inline bool psi_far_enough(const Eigen::VectorXd& x, const Eigen::VectorXd& psi,
   const Eigen::Index pc = p + k;
   out.std_error = out.covariance.diagonal().head(pc).array().sqrt();
   const bool use_t = d.fam == family::gaussian;
-  const double q = use_t ? stats::t_quantile(0.5 + options.conf_level / 2, out.df_residual)
-                         : stats::normal_quantile(0.5 + options.conf_level / 2);
-  out.psi_std_error = out.covariance.diagonal().tail(k).array().sqrt();
   // R's confint.segmented uses t(df_residual) for the breakpoint of lm and glm fits alike
   const double qpsi = stats::t_quantile(0.5 + options.conf_level / 2, out.df_residual);
+  const double q = use_t ? qpsi : stats::normal_quantile(0.5 + options.conf_level / 2);
+  out.psi_std_error = out.covariance.diagonal().tail(k).array().sqrt();
   out.psi_lower = out.psi.array() - qpsi * out.psi_std_error.array();
   out.psi_upper = out.psi.array() + qpsi * out.psi_std_error.array();
   // slopes: cumulative sums of (b1, d_1, ..., d_k)
