@@ -5,7 +5,8 @@
 // follows from the partial-regression identity RSS(e) = RSS_Z - (h'M y)^2 / (h'M h), whose
 // pieces Z'h, h'h and h'y are polynomials in e with suffix (or prefix) sums as coefficients.
 // One sort and one sweep: O(n log n + n q^2) in total, not a refit per candidate. Optional
-// continuous refinement between data points (the profile is a ratio of quadratics there) and
+// continuous refinement between data points (the profile is a ratio of a squared linear over a
+// quadratic there: its minimum in closed form) and
 // seeded nonparametric bootstrap percentile CIs for the threshold and the coefficients.
 
 #include <vasostat/core/error.hpp>
@@ -104,6 +105,8 @@ struct grid_scan {
 };
 
 /// Profile RSS at each admissible candidate. lo/hi: centred bounds of the candidate range.
+/// The sweep keeps the q + q + 6 running sums in plain arrays (q is small; no Eigen temporaries
+/// per observation or per candidate).
 inline grid_scan scan_grid(const grid_problem& g, double lo, double hi, int min_side, bool refine) {
   grid_scan out;
   const Eigen::Index n = g.x.size();
@@ -118,48 +121,62 @@ inline grid_scan scan_grid(const grid_problem& g, double lo, double hi, int min_
   out.rss_null = (g.y - g.Z * alpha).squaredNorm();
   // suffix sums (over x > e) or prefix sums (over x < e) accumulated in one sweep
   const bool upper = g.type == threshold_type::upper_hinge;
-  Eigen::VectorXd Sz = Eigen::VectorXd::Zero(q);
-  Eigen::VectorXd Szx = Eigen::VectorXd::Zero(q);
+  const auto qs = static_cast<std::size_t>(q);
+  std::vector<double> buf(3 * qs, 0.0);
+  double* Sz = buf.data();
+  double* Szx = Sz + qs;
+  double* Zh = Szx + qs;
+  const double* Zd = g.Z.data();  // column-major, column a at Zd + a n
+  const double* xd = g.x.data();
+  const double* yd = g.y.data();
   double Sx = 0;
   double Sxx = 0;
   double Sy = 0;
   double Sxy = 0;
   double cnt = 0;
   auto add = [&](Eigen::Index i) {
-    Sz += g.Z.row(i).transpose();
-    Szx += g.Z.row(i).transpose() * g.x[i];
-    Sx += g.x[i];
-    Sxx += g.x[i] * g.x[i];
-    Sy += g.y[i];
-    Sxy += g.x[i] * g.y[i];
+    const double xi = xd[i];
+    for (std::size_t a = 0; a < qs; ++a) {
+      const double z = Zd[static_cast<Eigen::Index>(a) * n + i];
+      Sz[a] += z;
+      Szx[a] += z * xi;
+    }
+    Sx += xi;
+    Sxx += xi * xi;
+    Sy += yd[i];
+    Sxy += xi * yd[i];
     cnt += 1;
   };
-  Eigen::VectorXd Zh(q);
-  Eigen::VectorXd AZh(q);
   auto rss_at = [&](double e) {
     double hh = 0;
     double hy = 0;
     switch (g.type) {
       case threshold_type::hinge:
       case threshold_type::segmented:
-        Zh = Szx - e * Sz;
+        for (std::size_t a = 0; a < qs; ++a) Zh[a] = Szx[a] - e * Sz[a];
         hh = Sxx - 2 * e * Sx + e * e * cnt;
         hy = Sxy - e * Sy;
         break;
       case threshold_type::step:
-        Zh = Sz;
+        for (std::size_t a = 0; a < qs; ++a) Zh[a] = Sz[a];
         hh = cnt;
         hy = Sy;
         break;
       case threshold_type::upper_hinge:
-        Zh = e * Sz - Szx;
+        for (std::size_t a = 0; a < qs; ++a) Zh[a] = e * Sz[a] - Szx[a];
         hh = e * e * cnt - 2 * e * Sx + Sxx;
         hy = e * Sy - Sxy;
         break;
     }
-    const double num = hy - Zh.dot(alpha);
-    AZh.noalias() = A * Zh;
-    const double den = hh - Zh.dot(AZh);
+    double num = hy;
+    double quad = 0;
+    for (std::size_t a = 0; a < qs; ++a) {
+      num -= Zh[a] * alpha[static_cast<Eigen::Index>(a)];
+      double s = 0;
+      for (std::size_t c = 0; c < qs; ++c) s += A(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(c)) * Zh[c];
+      quad += Zh[a] * s;
+    }
+    const double den = hh - quad;
     if (!(den > 1e-12 * std::max(hh, 1e-300))) {
       return std::numeric_limits<double>::infinity();
     }
@@ -235,7 +252,7 @@ inline grid_scan scan_grid(const grid_problem& g, double lo, double hi, int min_
   out.ok = std::isfinite(out.rss[out.best]);
   if (out.ok && refine && (g.type == threshold_type::hinge || g.type == threshold_type::segmented)) {
     // Between consecutive distinct x the active set is fixed and RSS(e) is smooth: rebuild the
-    // suffix sums for the two intervals around the best data point and minimise by Brent.
+    // suffix sums for the two intervals around the best data point and minimise in closed form.
     const double eb = out.cand[out.best];
     double best_e = eb;
     double best_r = out.rss[out.best];
@@ -248,18 +265,38 @@ inline grid_scan scan_grid(const grid_problem& g, double lo, double hi, int min_
       if (!(b > a)) {
         return;
       }
-      Sz.setZero();
-      Szx.setZero();
+      std::fill(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(2 * qs), 0.0);
       Sx = Sxx = Sy = Sxy = cnt = 0;
       for (Eigen::Index i = 0; i < n; ++i) {
         if (g.x[i] > a) {
           add(i);
         }
       }
-      const auto res = brent_minimize(rss_at, a, b, 1e-10 * std::max(1.0, b - a));
-      if (res.objective < best_r) {
-        best_r = res.objective;
-        best_e = res.minimum;
+      // On [a, b) RSS(e) = rss_null - num(e)^2 / den(e) with num = n0 + n1 e linear and
+      // den = d0 + d1 e + d2 e^2 quadratic (Zh = Szx - e Sz); besides num = 0 (the largest RSS)
+      // the only stationary point is the root of the linear 2 num' den - num den', so the
+      // minimum is there or at an end (a data point, already on the grid): exact, no line search.
+      double pa = 0, qa = 0, pap = 0, paq = 0, qaq = 0;
+      for (std::size_t u = 0; u < qs; ++u) {
+        const auto iu = static_cast<Eigen::Index>(u);
+        pa += Szx[u] * alpha[iu];
+        qa += Sz[u] * alpha[iu];
+        for (std::size_t v = 0; v < qs; ++v) {
+          const double auv = A(iu, static_cast<Eigen::Index>(v));
+          pap += Szx[u] * auv * Szx[v];
+          paq += Szx[u] * auv * Sz[v];
+          qaq += Sz[u] * auv * Sz[v];
+        }
+      }
+      const double n0 = Sxy - pa, n1 = qa - Sy;
+      const double d0 = Sxx - pap, d1 = -2 * (Sx - paq), d2 = cnt - qaq;
+      const double e = (n0 * d1 - 2 * n1 * d0) / (n1 * d1 - 2 * n0 * d2);
+      if (std::isfinite(e) && e > a && e < b) {
+        const double r = rss_at(e);
+        if (r < best_r) {
+          best_r = r;
+          best_e = e;
+        }
       }
     };
     const auto& sb = segs[out.best];
@@ -280,22 +317,20 @@ inline Eigen::MatrixXd threshold_design(const grid_problem& g, double e) {
   return X;
 }
 
-/// Builds the sorted, centred problem from raw inputs (indices select rows, for the bootstrap).
-inline grid_problem make_grid_problem(threshold_type type, const Eigen::VectorXd& y, const Eigen::VectorXd& x,
-                                      const Eigen::MatrixXd& cov, const std::vector<std::size_t>& rows,
-                                      double shift) {
+/// The sorted, centred problem from rows already in ascending (stable) x order.
+inline grid_problem make_sorted_grid_problem(threshold_type type, const Eigen::VectorXd& y, const Eigen::VectorXd& x,
+                                             const Eigen::MatrixXd& cov, const std::vector<std::size_t>& sorted_rows,
+                                             double shift) {
   grid_problem g;
   g.type = type;
   g.shift = shift;
-  std::vector<std::size_t> o = rows;
-  std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return x[static_cast<Eigen::Index>(a)] < x[static_cast<Eigen::Index>(b)]; });
-  const auto n = static_cast<Eigen::Index>(o.size());
+  const auto n = static_cast<Eigen::Index>(sorted_rows.size());
   const Eigen::Index q = 1 + (type == threshold_type::segmented ? 1 : 0) + cov.cols();
   g.x.resize(n);
   g.y.resize(n);
   g.Z.resize(n, q);
   for (Eigen::Index i = 0; i < n; ++i) {
-    const auto r = static_cast<Eigen::Index>(o[static_cast<std::size_t>(i)]);
+    const auto r = static_cast<Eigen::Index>(sorted_rows[static_cast<std::size_t>(i)]);
     g.x[i] = x[r] - shift;
     g.y[i] = y[r];
     Eigen::Index c = 0;
@@ -308,6 +343,40 @@ inline grid_problem make_grid_problem(threshold_type type, const Eigen::VectorXd
     }
   }
   return g;
+}
+
+/// Builds the sorted, centred problem from raw inputs (indices select rows, for the bootstrap).
+inline grid_problem make_grid_problem(threshold_type type, const Eigen::VectorXd& y, const Eigen::VectorXd& x,
+                                      const Eigen::MatrixXd& cov, const std::vector<std::size_t>& rows,
+                                      double shift) {
+  std::vector<double> key(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) key[i] = x[static_cast<Eigen::Index>(rows[i])];
+  std::vector<std::size_t> sorted = stable_order(key);
+  for (auto& r : sorted) r = rows[r];
+  return make_sorted_grid_problem(type, y, x, cov, sorted, shift);
+}
+
+/// The full-data problem shared by threshold_grid and threshold_effect: x centred at its mean,
+/// the centred candidate bounds at the lower/upper type-7 quantiles, one sort of x.
+struct grid_setup {
+  grid_problem problem;
+  std::vector<std::size_t> order;  ///< problem row i is input row order[i]
+  double shift = 0;
+  double lo = 0;  ///< centred
+  double hi = 0;
+};
+
+inline grid_setup make_grid_setup(threshold_type type, const Eigen::VectorXd& y, const Eigen::VectorXd& x,
+                                  const Eigen::MatrixXd& cov, double lower_quantile, double upper_quantile) {
+  grid_setup s;
+  s.shift = x.mean();
+  s.order = stable_order(std::span<const double>(x.data(), static_cast<std::size_t>(x.size())));
+  s.problem = make_sorted_grid_problem(type, y, x, cov, s.order, s.shift);
+  std::vector<double> xs(s.order.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = x[static_cast<Eigen::Index>(s.order[i])];
+  s.lo = quantile7_sorted(xs, lower_quantile) - s.shift;
+  s.hi = quantile7_sorted(xs, upper_quantile) - s.shift;
+  return s;
 }
 
 inline double percentile(std::vector<double> v, double p) {
@@ -351,14 +420,9 @@ inline double percentile(std::vector<double> v, double p) {
   const Eigen::VectorXd Y = Eigen::Map<const Eigen::VectorXd>(y.data(), n);
   const Eigen::VectorXd Xv = Eigen::Map<const Eigen::VectorXd>(x.data(), n);
   const Eigen::MatrixXd C = covariates.size() > 0 ? Eigen::MatrixXd(covariates) : Eigen::MatrixXd(n, 0);
-  const double shift = Xv.mean();
-  std::vector<double> xs(x.begin(), x.end());
-  std::sort(xs.begin(), xs.end());
-  const double lo = detail::quantile7_sorted(xs, options.lower_quantile) - shift;
-  const double hi = detail::quantile7_sorted(xs, options.upper_quantile) - shift;
-  std::vector<std::size_t> rows(static_cast<std::size_t>(n));
-  std::iota(rows.begin(), rows.end(), std::size_t{0});
-  const auto g = detail::make_grid_problem(type, Y, Xv, C, rows, shift);
+  const auto setup = detail::make_grid_setup(type, Y, Xv, C, options.lower_quantile, options.upper_quantile);
+  const detail::grid_problem& g = setup.problem;
+  const double shift = setup.shift, lo = setup.lo, hi = setup.hi;
   const auto scan = detail::scan_grid(g, lo, hi, options.min_side, options.refine);
   VASOSTAT_EXPECTS(!scan.cand.empty(), f + ": no candidate threshold between the quantile bounds leaves "
                                            "options.min_side (" + std::to_string(options.min_side) +

@@ -5,6 +5,7 @@
 // and input validation with messages naming the argument.
 
 #include <vasostat/core/error.hpp>
+#include <vasostat/survival/common.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -33,6 +34,19 @@ namespace vasostat::inline v0::threshold::detail {
     return sorted[j];
   }
   return (1 - frac) * sorted[j] + frac * sorted[j + 1];
+}
+
+/// Stable ascending order of key (ties keep their index order, as std::stable_sort): the survival
+/// module's O(n) radix sort for large n, a comparison sort below 1024 keys where the radix
+/// passes' fixed cost dominates.
+[[nodiscard]] inline std::vector<std::size_t> stable_order(std::span<const double> key) {
+  if (key.size() >= 1024) {
+    return survival::detail::order_ascending(key);
+  }
+  std::vector<std::size_t> o(key.size());
+  for (std::size_t i = 0; i < o.size(); ++i) o[i] = i;
+  std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });
+  return o;
 }
 
 [[nodiscard]] inline double quantile7(std::span<const double> x, double p) {
