@@ -2,6 +2,8 @@
 // Readers for the committed R reference files under tests/reference/threshold/: a data CSV
 // (header of quoted or bare names, numeric columns) and a long "case,name,value" CSV.
 
+#include <Eigen/Dense>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -80,6 +82,45 @@ inline std::map<std::pair<std::string, std::string>, double> read_reference(cons
 inline double rel_diff(double a, double b) {
   const double scale = std::max(std::abs(a), std::abs(b));
   return scale == 0 ? 0.0 : std::abs(a - b) / scale;
+}
+
+/// The Gaussian reference data sets shared by the threshold_grid and threshold_effect tests
+/// (R segmented's examples and R data sets): outcome, threshold variable, covariates.
+struct gaussian_case {
+  const char* name;
+  const char* file;
+  const char* y;
+  const char* x;
+  std::vector<std::string> covs;
+};
+
+inline const std::vector<gaussian_case>& gaussian_cases() {
+  static const std::vector<gaussian_case> cases{
+      {"stagnant", "segmented_stagnant_data.csv", "y", "x", {}},
+      {"plant", "segmented_plant_groups_data.csv", "y", "time", {"g2", "g3"}},
+      {"airquality", "segmented_airquality_data.csv", "Ozone", "Temp", {"Wind"}},
+      {"cars", "segmented_cars_data.csv", "dist", "speed", {}},
+  };
+  return cases;
+}
+
+/// A case's columns: y, x and the n x q covariate matrix.
+struct loaded_case {
+  std::vector<double> y;
+  std::vector<double> x;
+  Eigen::MatrixXd cov;
+};
+
+inline loaded_case load_case(const gaussian_case& d) {
+  auto cols = read_columns(d.file);
+  loaded_case out{cols.at(d.y), cols.at(d.x), {}};
+  out.cov.resize(static_cast<Eigen::Index>(out.y.size()), static_cast<Eigen::Index>(d.covs.size()));
+  for (std::size_t j = 0; j < d.covs.size(); ++j) {
+    for (std::size_t i = 0; i < out.y.size(); ++i) {
+      out.cov(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = cols.at(d.covs[j])[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace threshold_test

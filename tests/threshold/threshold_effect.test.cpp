@@ -18,32 +18,14 @@ using threshold_test::rel_diff;
 
 TEST_CASE("threshold_effect table matches lm() at the exact profile-likelihood K") {
   const auto ref = read_reference("threshold_effect_ref.csv");
-  struct data_case {
-    const char* name;
-    const char* file;
-    const char* y;
-    const char* x;
-    std::vector<std::string> covs;
-  };
-  const std::vector<data_case> data{
-      {"stagnant", "segmented_stagnant_data.csv", "y", "x", {}},
-      {"plant", "segmented_plant_groups_data.csv", "y", "time", {"g2", "g3"}},
-      {"airquality", "segmented_airquality_data.csv", "Ozone", "Temp", {"Wind"}},
-      {"cars", "segmented_cars_data.csv", "dist", "speed", {}},
-  };
-  for (const auto& d : data) {
+  for (const auto& d : threshold_test::gaussian_cases()) {
     const std::string case_name = d.name;
     CAPTURE(case_name);
     auto r = [&](const std::string& key) { return ref.at({case_name, key}); };
-    auto cols = read_columns(d.file);
-    const auto& y = cols.at(d.y);
-    const auto& x = cols.at(d.x);
-    Eigen::MatrixXd cov(static_cast<Eigen::Index>(y.size()), static_cast<Eigen::Index>(d.covs.size()));
-    for (std::size_t j = 0; j < d.covs.size(); ++j) {
-      for (std::size_t i = 0; i < y.size(); ++i) {
-        cov(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = cols.at(d.covs[j])[i];
-      }
-    }
+    const auto data = threshold_test::load_case(d);
+    const auto& y = data.y;
+    const auto& x = data.x;
+    const auto& cov = data.cov;
 #ifdef NDEBUG
     const int nb = 200;
 #else

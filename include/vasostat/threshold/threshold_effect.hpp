@@ -153,20 +153,30 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
     if (xs[i] < lo || xs[i] > hi || left < min_side || n - left < min_side) continue;
     out.candidates.push_back(xs[i]);
   }
+  // the deviance is invariant to reparametrising the columns: centre x (column 1 of base) and
+  // the threshold term (the intercept absorbs both shifts) for a well-conditioned Gram matrix
+  // in the normal-equation IRLS
+  const double xc = x.mean();
   Eigen::MatrixXd X(n, base.cols() + 1);
   X.leftCols(base.cols()) = base;
+  X.col(1).array() -= xc;
   Eigen::VectorXd start;
+  irls_workspace ws;
   bool have_start = false;
   for (std::size_t c = 0; c < out.candidates.size(); ++c) {
     X.col(base.cols()) = (x.array() - out.candidates[c]).cwiseMax(0.0).matrix();
+    X.col(base.cols()).array() -= X.col(base.cols()).mean();
     // R's glm.control defaults (25 iterations, 1e-8): a candidate near separation would otherwise
     // iterate to the cap at every K of every bootstrap scan; the chosen K is refitted tightly.
-    const glm_fit f = fit_glm(X, y, w, offset, fam, have_start ? &start : nullptr, 25, 1e-8, false);
-    if (!f.full_rank || !std::isfinite(f.deviance)) continue;
-    start = f.eta;
+    double dev = 0;
+    if (!glm_deviance(X, y, w, offset, fam, have_start ? &start : nullptr, 25, 1e-8, ws, dev) ||
+        !std::isfinite(dev)) {
+      continue;
+    }
+    start = ws.eta;
     have_start = true;
-    if (f.deviance < out.deviance) {
-      out.deviance = f.deviance;
+    if (dev < out.deviance) {
+      out.deviance = dev;
       out.k = out.candidates[c];
       out.best_index = c;
       out.ok = true;
@@ -251,6 +261,9 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
   random_generator rng(options.seed ^ 0x5bd1e995ULL);
   const double lr_grid = std::max(0.0, m1.deviance - scan.deviance);
   Eigen::VectorXd ys(n);
+  Eigen::MatrixXd base_c = base;  // x centred (same deviance, better-conditioned Gram matrix)
+  base_c.col(1).array() -= d.x.mean();
+  irls_workspace ws1;
   int exceed = 0, used = 0;
   for (int b = 0; b < options.n_boot; ++b) {
     for (Eigen::Index i = 0; i < n; ++i) {
@@ -261,11 +274,11 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
         ys[i] = poisson_draw(rng, m1.mu[i]);
       }
     }
-    const glm_fit b1 = fit_glm(base, ys, d.weights, d.offset, fam, &m1.eta, 25, 1e-8, false);
-    if (!b1.full_rank) continue;
+    double dev1 = 0;
+    if (!glm_deviance(base_c, ys, d.weights, d.offset, fam, &m1.eta, 25, 1e-8, ws1, dev1)) continue;
     const glm_scan bs = scan_glm_threshold(base, d.x, ys, d.weights, d.offset, fam, lo, hi, options.min_side);
     if (!bs.ok) continue;
-    exceed += (b1.deviance - bs.deviance) >= lr_grid * (1 - 1e-9) ? 1 : 0;
+    exceed += (dev1 - bs.deviance) >= lr_grid * (1 - 1e-9) ? 1 : 0;
     ++used;
   }
   out.p_sup_lr = static_cast<double>(1 + exceed) / static_cast<double>(1 + used);
@@ -395,17 +408,11 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
   // sup-LR under H0 (Model I) by residual bootstrap: x and covariates fixed, so the sorted
   // problem is built once and only y changes.
   {
-    const double shift = Xv.mean();
-    std::vector<double> xs(x.begin(), x.end());
-    std::sort(xs.begin(), xs.end());
-    const double lo = detail::quantile7_sorted(xs, options.lower_quantile) - shift;
-    const double hi = detail::quantile7_sorted(xs, options.upper_quantile) - shift;
-    std::vector<std::size_t> rows(static_cast<std::size_t>(n));
-    std::iota(rows.begin(), rows.end(), std::size_t{0});
-    // sort permutation shared by the bootstrap problems
-    std::vector<std::size_t> order = rows;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
-    auto g = detail::make_grid_problem(threshold_type::segmented, Y, Xv, C, rows, shift);
+    auto setup = detail::make_grid_setup(threshold_type::segmented, Y, Xv, C, options.lower_quantile,
+                                         options.upper_quantile);
+    detail::grid_problem& g = setup.problem;
+    const double lo = setup.lo, hi = setup.hi;
+    const std::vector<std::size_t>& order = setup.order;  // shared by the bootstrap problems
     random_generator rng(options.seed ^ 0x5bd1e995ULL);
     int exceed = 0;
     int used = 0;

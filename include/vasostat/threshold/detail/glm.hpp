@@ -107,14 +107,106 @@ inline bool wls(const Eigen::MatrixXd& X, const Eigen::VectorXd& z, const Eigen:
   return coef.allFinite();
 }
 
-/// Fits y ~ X with prior weights and offset by IRLS (one WLS step for the Gaussian family).
-/// eta_start (optional, size n) warm-starts the iteration as R's etastart does.
+/// Reusable buffers of the IRLS iteration (one allocation per scan, none per fit or iteration).
+struct irls_workspace {
+  Eigen::VectorXd eta, mu, eta_new, mu_new, z, w;
+  void resize(Eigen::Index n) {
+    if (eta.size() != n) {
+      eta.resize(n);
+      mu.resize(n);
+      eta_new.resize(n);
+      mu_new.resize(n);
+      z.resize(n);
+      w.resize(n);
+    }
+  }
+};
+
+/// Outcome of irls(): `ok` false if a weighted least-squares step failed (rank deficiency, or
+/// for the normal-equation solver an ill-conditioned Gram matrix).
+struct irls_result {
+  bool ok = false;
+  bool converged = false;
+  double deviance = 0;
+  int iterations = 0;
+};
+
+/// IRLS for the binomial/Poisson GLM as R's glm.fit: mustart (or eta_start, R's etastart), the
+/// working response z and weights w, step halving when the deviance rises, stopping on the
+/// relative deviance change. solve(z, w, eta_new) does one weighted least-squares step and
+/// writes the new linear predictor without offset. Leaves eta/mu (and z, w of the last step) in
+/// ws.
+template <class Solve>
+irls_result irls(const Eigen::VectorXd& y, const Eigen::VectorXd& prior, const Eigen::VectorXd& offset, family fam,
+                 const Eigen::VectorXd* eta_start, int max_iter, double tol, irls_workspace& ws, Solve&& solve) {
+  irls_result out;
+  const Eigen::Index n = y.size();
+  ws.resize(n);
+  Eigen::VectorXd& eta = ws.eta;
+  Eigen::VectorXd& mu = ws.mu;
+  if (eta_start != nullptr) {
+    eta = *eta_start;
+    for (Eigen::Index i = 0; i < n; ++i) mu[i] = inverse_link(fam, eta[i]);
+  } else {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      mu[i] = fam == family::binomial ? (prior[i] * y[i] + 0.5) / (prior[i] + 1) : y[i] + 0.1;
+      eta[i] = fam == family::binomial ? std::log(mu[i] / (1 - mu[i])) : std::log(mu[i]);
+    }
+  }
+  auto deviance_of = [&](const Eigen::VectorXd& m) {
+    double d = 0;
+    for (Eigen::Index i = 0; i < n; ++i) d += prior[i] * unit_deviance(fam, y[i], m[i]);
+    return d;
+  };
+  double dev_old = deviance_of(mu);
+  for (int it = 1; it <= max_iter; ++it) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double var = fam == family::binomial ? mu[i] * (1 - mu[i]) : mu[i];
+      // canonical link: d mu / d eta = variance
+      ws.z[i] = eta[i] - offset[i] + (y[i] - mu[i]) / var;
+      ws.w[i] = prior[i] * var;
+    }
+    Eigen::VectorXd& eta_new = ws.eta_new;
+    Eigen::VectorXd& mu_new = ws.mu_new;
+    if (!solve(ws.z, ws.w, eta_new)) return out;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      eta_new[i] += offset[i];
+      mu_new[i] = inverse_link(fam, eta_new[i]);
+    }
+    double dev = deviance_of(mu_new);
+    // step halving if the deviance diverges (R's glm.fit does the same for non-finite values)
+    int halvings = 0;
+    while ((!std::isfinite(dev) || dev > dev_old + 1e-7 * (std::fabs(dev_old) + 0.1)) && halvings < 30 && it > 1) {
+      for (Eigen::Index i = 0; i < n; ++i) {
+        eta_new[i] = 0.5 * (eta_new[i] + eta[i]);
+        mu_new[i] = inverse_link(fam, eta_new[i]);
+      }
+      dev = deviance_of(mu_new);
+      ++halvings;
+    }
+    eta.swap(eta_new);
+    mu.swap(mu_new);
+    out.iterations = it;
+    const bool done = std::fabs(dev - dev_old) / (std::fabs(dev) + 0.1) < tol;
+    dev_old = dev;
+    if (done) {
+      out.converged = true;
+      break;
+    }
+  }
+  out.ok = true;
+  out.deviance = dev_old;
+  return out;
+}
+
+/// Fits y ~ X with prior weights and offset by IRLS (one WLS step for the Gaussian family), each
+/// step by column-pivoted QR. eta_start (optional, size n) warm-starts the iteration as R's
+/// etastart does.
 inline glm_fit fit_glm(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
                        const Eigen::VectorXd& prior, const Eigen::VectorXd& offset, family fam,
                        const Eigen::VectorXd* eta_start = nullptr, int max_iter = 100,
                        double tol = 1e-10, bool want_cov = true) {
   glm_fit out;
-  const Eigen::Index n = y.size();
   if (fam == family::gaussian) {
     const Eigen::VectorXd z = y - offset;
     out.full_rank = wls(X, z, prior, out.coef, want_cov ? &out.cov_unscaled : nullptr);
@@ -129,84 +221,121 @@ inline glm_fit fit_glm(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
     out.converged = true;
     return out;
   }
-  Eigen::VectorXd mu(n);
-  Eigen::VectorXd eta(n);
-  if (eta_start != nullptr) {
-    eta = *eta_start;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      mu[i] = inverse_link(fam, eta[i]);
-    }
-  } else {
-    for (Eigen::Index i = 0; i < n; ++i) {
-      mu[i] = fam == family::binomial ? (prior[i] * y[i] + 0.5) / (prior[i] + 1) : y[i] + 0.1;
-      eta[i] = fam == family::binomial ? std::log(mu[i] / (1 - mu[i])) : std::log(mu[i]);
-    }
-  }
-  auto deviance_of = [&](const Eigen::VectorXd& m) {
-    double d = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      d += prior[i] * unit_deviance(fam, y[i], m[i]);
-    }
-    return d;
-  };
-  double dev_old = deviance_of(mu);
-  Eigen::VectorXd z(n);
-  Eigen::VectorXd w(n);
+  irls_workspace ws;
   Eigen::VectorXd coef;
-  for (int it = 1; it <= max_iter; ++it) {
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double var = fam == family::binomial ? mu[i] * (1 - mu[i]) : mu[i];
-      // canonical link: d mu / d eta = variance
-      z[i] = eta[i] - offset[i] + (y[i] - mu[i]) / var;
-      w[i] = prior[i] * var;
-    }
-    if (!wls(X, z, w, coef, nullptr)) {
-      out.full_rank = false;
-      return out;
-    }
-    Eigen::VectorXd eta_new = X * coef + offset;
-    Eigen::VectorXd mu_new(n);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      mu_new[i] = inverse_link(fam, eta_new[i]);
-    }
-    double dev = deviance_of(mu_new);
-    // step halving if the deviance diverges (R's glm.fit does the same for non-finite values)
-    int halvings = 0;
-    while ((!std::isfinite(dev) || dev > dev_old + 1e-7 * (std::fabs(dev_old) + 0.1)) &&
-           halvings < 30 && it > 1) {
-      eta_new = 0.5 * (eta_new + eta);
-      for (Eigen::Index i = 0; i < n; ++i) {
-        mu_new[i] = inverse_link(fam, eta_new[i]);
-      }
-      dev = deviance_of(mu_new);
-      ++halvings;
-    }
-    eta = eta_new;
-    mu = mu_new;
-    out.iterations = it;
-    const bool done = std::fabs(dev - dev_old) / (std::fabs(dev) + 0.1) < tol;
-    dev_old = dev;
-    if (done) {
-      out.converged = true;
-      break;
-    }
+  const irls_result r = irls(y, prior, offset, fam, eta_start, max_iter, tol, ws,
+                             [&](const Eigen::VectorXd& z, const Eigen::VectorXd& w, Eigen::VectorXd& eta_new) {
+                               if (!wls(X, z, w, coef, nullptr)) return false;
+                               eta_new.noalias() = X * coef;
+                               return true;
+                             });
+  if (!r.ok) {
+    out.full_rank = false;
+    return out;
   }
   // final weights and covariance at the converged fit
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double var = fam == family::binomial ? mu[i] * (1 - mu[i]) : mu[i];
+  Eigen::VectorXd w(y.size());
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    const double var = fam == family::binomial ? ws.mu[i] * (1 - ws.mu[i]) : ws.mu[i];
     w[i] = prior[i] * var;
   }
   out.full_rank = true;
+  out.converged = r.converged;
+  out.iterations = r.iterations;
   out.coef = coef;
-  out.eta = eta;
-  out.mu = mu;
+  out.eta = ws.eta;
+  out.mu = ws.mu;
   out.working_weights = w;
-  out.deviance = dev_old;
+  out.deviance = r.deviance;
   if (want_cov) {
     Eigen::VectorXd unused;
-    wls(X, z, w, unused, &out.cov_unscaled);
+    wls(X, ws.z, w, unused, &out.cov_unscaled);
   }
   return out;
+}
+
+/// The deviance (and, in ws.eta, the linear predictor) of the binomial/Poisson GLM y ~ X by
+/// irls() with each weighted least-squares step solved by the normal equations and a Cholesky
+/// factorisation of the p x p Gram matrix (p <= 8, fixed-size storage): O(n p^2) per iteration
+/// without heap allocation. Meant for profile scans whose columns are centred (the Gram matrix
+/// is then well conditioned); a pivot below 1e-9 of its diagonal (columns nearly collinear)
+/// returns ok = false rather than a poor answer.
+inline irls_result irls_deviance(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& prior,
+                                 const Eigen::VectorXd& offset, family fam, const Eigen::VectorXd* eta_start,
+                                 int max_iter, double tol, irls_workspace& ws) {
+  constexpr int pmax = 8;
+  const Eigen::Index n = y.size();
+  const auto p = static_cast<int>(X.cols());
+  if (p > pmax || fam == family::gaussian) {
+    return {};
+  }
+  const double* Xd = X.data();
+  auto solve = [&](const Eigen::VectorXd& z, const Eigen::VectorXd& w, Eigen::VectorXd& eta_new) {
+    double G[pmax][pmax] = {};
+    double rhs[pmax] = {};
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double xi[pmax];
+      for (int a = 0; a < p; ++a) xi[a] = Xd[static_cast<Eigen::Index>(a) * n + i];
+      for (int a = 0; a < p; ++a) {
+        const double wa = w[i] * xi[a];
+        rhs[a] += wa * z[i];
+        for (int b = 0; b <= a; ++b) G[a][b] += wa * xi[b];
+      }
+    }
+    // Cholesky G = L L' in place (lower triangle), then the two triangular solves
+    for (int j = 0; j < p; ++j) {
+      double d = G[j][j];
+      const double diag = d;
+      for (int k = 0; k < j; ++k) d -= G[j][k] * G[j][k];
+      if (!(d > 1e-9 * diag)) return false;
+      const double l = std::sqrt(d);
+      G[j][j] = l;
+      for (int i = j + 1; i < p; ++i) {
+        double v = G[i][j];
+        for (int k = 0; k < j; ++k) v -= G[i][k] * G[j][k];
+        G[i][j] = v / l;
+      }
+    }
+    double coef[pmax];
+    for (int a = 0; a < p; ++a) {
+      double v = rhs[a];
+      for (int k = 0; k < a; ++k) v -= G[a][k] * coef[k];
+      coef[a] = v / G[a][a];
+    }
+    for (int a = p - 1; a >= 0; --a) {
+      double v = coef[a];
+      for (int k = a + 1; k < p; ++k) v -= G[k][a] * coef[k];
+      coef[a] = v / G[a][a];
+      if (!std::isfinite(coef[a])) return false;
+    }
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double v = 0;
+      for (int a = 0; a < p; ++a) v += Xd[static_cast<Eigen::Index>(a) * n + i] * coef[a];
+      eta_new[i] = v;
+    }
+    return true;
+  };
+  irls_result r = irls(y, prior, offset, fam, eta_start, max_iter, tol, ws, solve);
+  r.ok = r.ok && std::isfinite(r.deviance);
+  return r;
+}
+
+/// The deviance of y ~ X by irls_deviance, or by fit_glm where that declines; the linear
+/// predictor is left in ws.eta. Returns false if the model cannot be fitted (rank deficient).
+inline bool glm_deviance(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& prior,
+                         const Eigen::VectorXd& offset, family fam, const Eigen::VectorXd* eta_start, int max_iter,
+                         double tol, irls_workspace& ws, double& deviance) {
+  const irls_result r = irls_deviance(X, y, prior, offset, fam, eta_start, max_iter, tol, ws);
+  if (r.ok) {
+    deviance = r.deviance;
+    return true;
+  }
+  const glm_fit f = fit_glm(X, y, prior, offset, fam, eta_start, max_iter, tol, false);
+  if (!f.full_rank || !std::isfinite(f.deviance)) return false;
+  ws.resize(y.size());
+  ws.eta = f.eta;
+  deviance = f.deviance;
+  return true;
 }
 
 }  // namespace vasostat::inline v0::threshold::detail
