@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <support/threshold_reference.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <span>
@@ -18,36 +19,18 @@ using threshold_test::rel_diff;
 
 TEST_CASE("threshold_grid matches brute-force lm refits in R for every type") {
   const auto ref = read_reference("hinge_ref.csv");
-  struct data_case {
-    const char* prefix;
-    const char* file;
-    const char* y;
-    const char* x;
-    std::vector<std::string> covs;
-  };
-  const std::vector<data_case> data{
-      {"stagnant", "segmented_stagnant_data.csv", "y", "x", {}},
-      {"plant", "segmented_plant_groups_data.csv", "y", "time", {"g2", "g3"}},
-      {"airquality", "segmented_airquality_data.csv", "Ozone", "Temp", {"Wind"}},
-      {"cars", "segmented_cars_data.csv", "dist", "speed", {}},
-  };
   const std::vector<std::pair<const char*, th::threshold_type>> types{
       {"hinge", th::threshold_type::hinge},
       {"segmented", th::threshold_type::segmented},
       {"step", th::threshold_type::step},
       {"upper_hinge", th::threshold_type::upper_hinge}};
-  for (const auto& d : data) {
-    auto cols = read_columns(d.file);
-    const auto& y = cols.at(d.y);
-    const auto& x = cols.at(d.x);
-    Eigen::MatrixXd cov(static_cast<Eigen::Index>(y.size()), static_cast<Eigen::Index>(d.covs.size()));
-    for (std::size_t j = 0; j < d.covs.size(); ++j) {
-      for (std::size_t i = 0; i < y.size(); ++i) {
-        cov(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = cols.at(d.covs[j])[i];
-      }
-    }
+  for (const auto& d : threshold_test::gaussian_cases()) {
+    const auto data = threshold_test::load_case(d);
+    const auto& y = data.y;
+    const auto& x = data.x;
+    const auto& cov = data.cov;
     for (const auto& [tname, type] : types) {
-      const std::string case_name = std::string(d.prefix) + "_" + tname;
+      const std::string case_name = std::string(d.name) + "_" + tname;
       CAPTURE(case_name);
       auto r = [&](const std::string& key) { return ref.at({case_name, key}); };
       const auto fit = th::threshold_grid(y, x, cov, type, {});
@@ -178,4 +161,33 @@ TEST_CASE("threshold_grid_cox matches brute-force coxph at every candidate cut")
   CHECK_THROWS_WITH_AS((void)th::threshold_grid_cox(t, vet.at("status"), constant, Eigen::MatrixXd(0, 0),
                                                     th::threshold_type::hinge),
                        doctest::Contains("x is constant"), invalid_argument);
+}
+
+TEST_CASE("threshold_grid_cox bootstrap CI for the cut: seeded, reproducible, covers a known cut") {
+  // hazard doubles (x3) above a known cut 0.6; exponential times, ~20% censoring
+  vasostat::random_generator rng(5);
+  const int n = 120;
+  std::vector<double> x(n), t(n), s(n);
+  for (int i = 0; i < n; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    x[u] = rng.uniform(0, 1);
+    const double rate = x[u] > 0.6 ? 3.0 : 1.0;
+    t[u] = -std::log(1 - rng.uniform()) / rate;
+    s[u] = rng.uniform() < 0.8 ? 1.0 : 0.0;
+  }
+  const th::threshold_cox_options opt{.n_boot = 25, .seed = 11};
+  const auto a = th::threshold_grid_cox(t, s, x, Eigen::MatrixXd(0, 0), th::threshold_type::step, opt);
+  const auto b = th::threshold_grid_cox(t, s, x, Eigen::MatrixXd(0, 0), th::threshold_type::step, opt);
+  REQUIRE(a.boot_thresholds.size() == 25);
+  CHECK(a.boot_thresholds == b.boot_thresholds);
+  CHECK(a.threshold_lower <= a.threshold);
+  CHECK(a.threshold_upper >= a.threshold);
+  CHECK(a.threshold_lower <= 0.6);
+  CHECK(a.threshold_upper >= 0.6);
+  // every bootstrap cut is a data point of x (the search is over data points)
+  for (double c : a.boot_thresholds) CHECK(std::find(x.begin(), x.end(), c) != x.end());
+  CHECK(std::isnan(th::threshold_grid_cox(t, s, x, Eigen::MatrixXd(0, 0), th::threshold_type::step).threshold_lower));
+  CHECK_THROWS_WITH_AS((void)th::threshold_grid_cox(t, s, x, Eigen::MatrixXd(0, 0), th::threshold_type::step,
+                                                    {.n_boot = -1}),
+                       doctest::Contains("options.n_boot"), vasostat::invalid_argument);
 }
