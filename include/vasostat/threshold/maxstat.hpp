@@ -76,12 +76,11 @@ struct maxstat_result {
 namespace detail {
 
 /// maxstat's log-rank scores: a_i = d_i - sum_{j: t_j <= t_i} d_j / (n - r_j + 1), r the
-/// max-rank of t_j (ties share the largest rank), as R exactRankTests::cscores.
-inline std::vector<double> logrank_scores(std::span<const double> time, std::span<const double> status) {
+/// max-rank of t_j (ties share the largest rank), as R exactRankTests::cscores. o: the
+/// ascending time order (stable_order), shared with the Cox fit.
+inline std::vector<double> logrank_scores(std::span<const double> time, std::span<const double> status,
+                                          const std::vector<std::size_t>& o) {
   const std::size_t n = time.size();
-  std::vector<std::size_t> o(n);
-  std::iota(o.begin(), o.end(), std::size_t{0});
-  std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return time[a] < time[b]; });
   std::vector<double> cum(n);  // cumulative hazard up to each tie block end
   std::vector<double> scores(n);
   double c = 0;
@@ -135,11 +134,12 @@ inline double p_lausen92(double b, double minprop, double maxprop) {
 
 inline double p_lausen94(double b, double n, const std::vector<double>& m) {
   double D = 0;
+  const double c = (b * b / 4 - 1) / 6;
   for (std::size_t i = 0; i + 1 < m.size(); ++i) {
     const double t = std::sqrt(1 - m[i] * (n - m[i + 1]) / ((n - m[i]) * m[i + 1]));
-    D += 1 / std::numbers::pi * std::exp(-b * b / 2) * (t - (b * b / 4 - 1) * t * t * t / 6);
+    D += t - c * t * t * t;
   }
-  return 2 * stats::normal_sf(b) + D;
+  return 2 * stats::normal_sf(b) + D / std::numbers::pi * std::exp(-b * b / 2);
 }
 
 /// P(max_i |T_i| >= b) for the Gaussian Markov sequence with corr(T_i, T_i+1) = rho_i:
@@ -237,9 +237,8 @@ inline maxstat_result maxstat_run(const std::vector<double>& a, std::span<const 
                                   const maxstat_options& opt, const char* fn) {
   const std::string f(fn);
   const std::size_t N = x.size();
-  std::vector<std::size_t> order(N);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return x[i] < x[j]; });
+  // stable ascending order of x (radix sort for large n)
+  const std::vector<std::size_t> order = stable_order(x);
   std::vector<std::size_t> m;
   const auto lo = std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(static_cast<double>(N) * opt.min_prop)));
   const auto hi = static_cast<std::size_t>(std::floor(static_cast<double>(N) * opt.max_prop));
@@ -387,20 +386,20 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
   VASOSTAT_EXPECTS(std::accumulate(status.begin(), status.end(), 0.0) > 0, f + ": status has no events");
   detail::expect_not_constant(x, fn, "x");
   detail::validate_maxstat_options(options, fn);
-  const auto a = detail::logrank_scores(time, status);
+  const auto order = detail::stable_order(time);
+  const auto a = detail::logrank_scores(time, status, order);
   auto out = detail::maxstat_run(a, x, options, fn);
 
   const std::size_t N = time.size();
-  const auto order = detail::order_by_time_desc(time);
+  std::vector<double> zz(N);
   auto hr_at = [&](double cut, std::span<const double> t, std::span<const double> s, std::span<const double> xx,
-                   const std::vector<std::size_t>& ord) {
-    std::vector<double> zz(xx.size());
+                   const std::vector<std::size_t>& ord, bool want_loglik) {
     for (std::size_t i = 0; i < xx.size(); ++i) {
       zz[i] = xx[i] > cut ? 1.0 : 0.0;
     }
-    return detail::cox_single(t, s, zz, ord);
+    return detail::cox_binary(t, s, zz, ord, want_loglik);
   };
-  const auto cox = hr_at(out.cutpoint, time, status, x, order);
+  const auto cox = hr_at(out.cutpoint, time, status, x, order, true);
   const double q = stats::normal_quantile(0.5 + options.conf_level / 2);
   double events_high = 0;
   double events_low = 0;
@@ -448,7 +447,8 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
       if (!ok) {
         continue;
       }
-      const auto ba = detail::logrank_scores(bt, bs);
+      const auto bord = detail::stable_order(bt);
+      const auto ba = detail::logrank_scores(bt, bs, bord);
       double spread = 0;
       for (double v : ba) {
         spread += v * v;
@@ -466,9 +466,8 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
 #else
       br = detail::maxstat_run(ba, bx, inner, fn);
 #endif
-      const auto bord = detail::order_by_time_desc(bt);
-      const auto app = hr_at(br.cutpoint, bt, bs, bx, bord);
-      const auto test = hr_at(br.cutpoint, time, status, x, order);
+      const auto app = hr_at(br.cutpoint, bt, bs, bx, bord, false);
+      const auto test = hr_at(br.cutpoint, time, status, x, order, false);
       if (std::isfinite(app.beta) && std::isfinite(test.beta)) {
         optimism += app.beta - test.beta;
         ++used;
