@@ -39,6 +39,50 @@ inline vasostat::image<float> render_bar(std::ptrdiff_t w, std::ptrdiff_t h, dou
   return img;
 }
 
+/// Separable Gaussian blur of `img` in place (the optics' point-spread function), σ in px,
+/// kernel radius ⌈4σ⌉, borders clamped.
+inline void gaussian_blur(vasostat::image<float>& img, double sigma) {
+  if (!(sigma > 0)) {
+    return;
+  }
+  const auto r = static_cast<std::ptrdiff_t>(std::ceil(4 * sigma));
+  std::vector<double> k(static_cast<std::size_t>(2 * r + 1));
+  double sum = 0;
+  for (std::ptrdiff_t i = -r; i <= r; ++i) {
+    const double x = static_cast<double>(i);
+    sum += k[static_cast<std::size_t>(i + r)] = std::exp(-x * x / (2 * sigma * sigma));
+  }
+  for (auto& v : k) {
+    v /= sum;
+  }
+  const std::ptrdiff_t w = img.width(), h = img.height();
+  std::vector<double> line(static_cast<std::size_t>(std::max(w, h)));
+  for (std::ptrdiff_t y = 0; y < h; ++y) {
+    for (std::ptrdiff_t x = 0; x < w; ++x) {
+      double a = 0;
+      for (std::ptrdiff_t i = -r; i <= r; ++i) {
+        a += k[static_cast<std::size_t>(i + r)] * img(std::clamp<std::ptrdiff_t>(x + i, 0, w - 1), y);
+      }
+      line[static_cast<std::size_t>(x)] = a;
+    }
+    for (std::ptrdiff_t x = 0; x < w; ++x) {
+      img(x, y) = static_cast<float>(line[static_cast<std::size_t>(x)]);
+    }
+  }
+  for (std::ptrdiff_t x = 0; x < w; ++x) {
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      double a = 0;
+      for (std::ptrdiff_t i = -r; i <= r; ++i) {
+        a += k[static_cast<std::size_t>(i + r)] * img(x, std::clamp<std::ptrdiff_t>(y + i, 0, h - 1));
+      }
+      line[static_cast<std::size_t>(y)] = a;
+    }
+    for (std::ptrdiff_t y = 0; y < h; ++y) {
+      img(x, y) = static_cast<float>(line[static_cast<std::size_t>(y)]);
+    }
+  }
+}
+
 /// Uniform random pixels in [0, max_value] with the given stride (padding filled with `pad`).
 template <class T>
 std::vector<T> random_pixels(std::ptrdiff_t w, std::ptrdiff_t h, std::ptrdiff_t stride,
@@ -125,12 +169,15 @@ struct rbc_clip {
 };
 
 /// Renders `n` frames of w x h with the vessels, background `bg`, Gaussian noise `noise`,
-/// per-frame flicker gain in [1 - flicker, 1 + flicker].
+/// per-frame flicker gain in [1 - flicker, 1 + flicker]. A vessel's lumen is flat across its
+/// width 2·radius_px with a 1-px linear edge ramp (half covered at radius_px), so its full width
+/// at half depth is 2·radius_px; `psf_sigma` > 0 blurs each frame by a Gaussian point-spread
+/// function before the noise is added.
 inline rbc_clip render_rbc_clip(std::ptrdiff_t w, std::ptrdiff_t h, int n,
                                 const std::vector<rbc_vessel>& vessels, double bg, double noise,
                                 double flicker, std::uint64_t seed,
                                 const std::vector<std::array<double, 2>>& jitter = {},
-                                const blob_scene* tissue = nullptr) {
+                                const blob_scene* tissue = nullptr, double psf_sigma = 0) {
   vasostat::random_generator rng(seed);
   rbc_clip c;
   struct prepared {
@@ -213,6 +260,7 @@ inline rbc_clip render_rbc_clip(std::ptrdiff_t w, std::ptrdiff_t h, int n,
         }
       }
     }
+    gaussian_blur(img, psf_sigma);
     const double g = 1 + flicker * (2 * rng.uniform() - 1);
     for (std::ptrdiff_t y = 0; y < h; ++y) {
       for (std::ptrdiff_t x = 0; x < w; ++x) {

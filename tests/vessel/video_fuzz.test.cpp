@@ -97,5 +97,22 @@ TEST_CASE_TEMPLATE("video front doors survive random frames", T, std::uint8_t, s
       REQUIRE(q.total >= 0);
     });
     either_ok_or_invalid([&] { (void)vessel::analyze_clip(c); });
+    either_ok_or_invalid([&] {  // random chains (partly outside), mask diameters and options
+      vessel::segment s;
+      const auto len = rng.below(30);
+      for (std::uint64_t k = 0; k < len; ++k) {
+        s.centreline.push_back({static_cast<std::int32_t>(rng.uniform(-1, static_cast<double>(w) + 0.5)),
+                                static_cast<std::int32_t>(rng.uniform(-1, static_cast<double>(h) + 0.5))});
+      }
+      const double diam[] = {0.0, -3.0, NAN, rng.uniform(0, 50), 1e9};
+      s.diameter_px = diam[rng.below(5)];
+      s.is_loop = rng.below(4) == 0;
+      const vessel::lumen_options lo{.dark_vessels = rng.below(2) == 0,
+                                     .max_profiles = static_cast<int>(rng.below(40)),
+                                     .step_px = rng.uniform(0, 1.2)};
+      const auto m = vessel::lumen_diameter(views[0], s, lo);
+      REQUIRE((m.measured ? m.diameter_px > 0 && m.diameter_px <= 2 * lo.max_half_length_px
+                          : std::isnan(m.diameter_px)));
+    });
   }
 }

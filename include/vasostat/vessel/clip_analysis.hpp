@@ -2,6 +2,9 @@
 // vessel::analyze_clip: the whole video chain in one call — stabilise, flicker gains + mean
 // image, vesselness, mask, skeleton/graph/density (vessel::analyze_mask), one space-time
 // diagram per traced segment, velocity, flow class, site metrics (perfusion) and quality.
+// Each segment's diameter is its lumen width across the centreline on the mean image
+// (vessel::lumen_diameter, full width at half depth), not the mask's width (the Frangi mask is
+// wider than thin lumens); it decides which vessels are small (< small_vessel_um).
 // Cost: dominated by vesselness on the mean image and one diagram + velocity per segment.
 
 #include <vasostat/core/error.hpp>
@@ -9,6 +12,7 @@
 #include <vasostat/vessel/analyze.hpp>
 #include <vasostat/vessel/clip.hpp>
 #include <vasostat/vessel/flow.hpp>
+#include <vasostat/vessel/lumen.hpp>
 #include <vasostat/vessel/mean_image.hpp>
 #include <vasostat/vessel/perfusion.hpp>
 #include <vasostat/vessel/quality.hpp>
@@ -34,15 +38,23 @@ struct analyze_clip_options {
   velocity_options velocity = {};
   flow_options flow = {};
   quality_options quality = {};
+  /// true: diameters from the intensity profiles across each segment on the mean image
+  /// (lumen_diameter); false: the mask-based diameters of vessel::trace
+  bool lumen_diameter = true;
+  lumen_options lumen = {};               ///< dark_vessels is taken from the vesselness options
 };
 
 /// One traced segment's record.
 struct segment_record {
   double length_um = 0;
+  /// The diameter used for the small-vessel cut-off: the lumen's full width at half depth
+  /// (lumen.diameter_px × um_per_px) where measured, else mask_diameter_um.
   double diameter_um = 0;
   velocity_result velocity;
   flow_record flow;
   bool measured = false;  ///< false: shorter than min_segment_um or 4 px, no velocity measured
+  double mask_diameter_um = 0;  ///< the mask's width (vessel::trace's diameter_px × um_per_px)
+  lumen_measurement lumen;      ///< the profile measurement (measured = false if not made)
 };
 
 struct clip_analysis {
@@ -50,8 +62,8 @@ struct clip_analysis {
   mean_image_result mean;
   image<float> vesselness;
   image<std::uint8_t> mask;
-  graph vessels;
-  density_metrics density;
+  graph vessels;            ///< segments' diameter_px = the diameter used (see segment_record)
+  density_metrics density;  ///< from `vessels`, so small-vessel TVD uses those diameters
   std::vector<segment_record> segments;  ///< parallel to vessels.segments
   perfusion_result perfusion;
   quality_result quality;
@@ -88,15 +100,27 @@ template <grey_pixel T>
                                                .trace = o.trace});
   a.vessels = m.vessels;
   a.density = m.metrics;
+  std::vector<double> mask_diameter_px;
+  std::vector<lumen_measurement> lumens(a.vessels.segments.size());
+  if (o.lumen_diameter) {
+    auto lo = o.lumen;
+    lo.dark_vessels = vo.dark_vessels;
+    detail::use_lumen_diameters(image_view<const float>(a.mean.mean.view()), lo, a.vessels,
+                                mask_diameter_px, lumens);
+    a.density = density(a.vessels, {.um_per_px = um, .small_vessel_um = o.small_vessel_um});
+  }
   auto so = o.space_time;
   so.offsets = a.stabilization.offsets;
   so.frame_gain = a.mean.gain;
   std::vector<flow_class> classes;
   double venule_len = 0, venule_perfused = 0;
   for (const auto& s : a.vessels.segments) {
+    const std::size_t i = a.segments.size();
     segment_record r;
     r.length_um = s.length_px * um;
     r.diameter_um = s.diameter_px * um;
+    r.mask_diameter_um = (mask_diameter_px.empty() ? s.diameter_px : mask_diameter_px[i]) * um;
+    r.lumen = lumens[i];
     if (s.centreline.size() >= 5 && r.length_um >= o.min_segment_um) {
       const auto d = space_time(c, s, so);
       r.velocity = velocity(d, o.velocity);
