@@ -122,11 +122,13 @@ void BM_segment_mask(benchmark::State& state) {
 }
 BENCHMARK(BM_segment_mask)->Apply(frame_sizes);
 
+/// mean_ref = 1: the default third pass against the weighted mean window; 0: without it.
 void BM_stabilize_per_frame(benchmark::State& state) {
   const auto& c = get_clip(state.range(0), state.range(1), 8, 8);
   const vs::clip<std::uint8_t> clip{c.views, {1.0, 25.0}};
+  const vs::stabilize_options o{.mean_reference = state.range(2) != 0};
   for (auto _ : state) {
-    auto r = vs::stabilize(clip);
+    auto r = vs::stabilize(clip, o);
     benchmark::DoNotOptimize(r.offsets.data());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(c.views.size()));
@@ -134,7 +136,9 @@ void BM_stabilize_per_frame(benchmark::State& state) {
       static_cast<double>(state.iterations()) * static_cast<double>(c.views.size()),
       benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_stabilize_per_frame)->Apply(frame_sizes);
+BENCHMARK(BM_stabilize_per_frame)
+    ->Args({1280, 960, 1})->Args({1280, 960, 0})->Args({2214, 1657, 1})->Args({2214, 1657, 0})
+    ->ArgNames({"w", "h", "mean_ref"})->Unit(benchmark::kMillisecond);
 
 void BM_measure_frame(benchmark::State& state) {
   const auto& c = get_clip(state.range(0), state.range(1), 1, 1);
@@ -213,18 +217,40 @@ BENCHMARK(BM_clip_chain)->Unit(benchmark::kMillisecond)->Iterations(2);
 /// The real end-to-end call on the same 100-frame 1280×960 clip: analyze_clip (stabilise, mean
 /// image, vesselness, mask, skeleton + distance + trace + density, a diagram + velocity + class
 /// per traced segment, perfusion, quality of every frame).
+/// lumen = 1 / mean_ref = 1 are the defaults (lumen diameters from profiles; stabilisation's
+/// weighted mean-reference pass); 0 switches each off, for the cost of each in the same run.
 void BM_analyze_clip(benchmark::State& state) {
   const auto& c = get_clip(1280, 960, 25, 100);
   const vs::clip<std::uint8_t> clip{c.views, {1.0, 25.0}};
+  vs::analyze_clip_options o;
+  o.lumen_diameter = state.range(0) != 0;
+  o.stabilization.mean_reference = state.range(1) != 0;
   std::size_t segments = 0;
   for (auto _ : state) {
-    const vs::clip_analysis a = vs::analyze_clip(clip);
+    const vs::clip_analysis a = vs::analyze_clip(clip, o);
     segments = a.vessels.segments.size();
     benchmark::DoNotOptimize(a.perfusion.all.ppv_percent);
   }
   state.counters["segments"] = static_cast<double>(segments);
   state.SetItemsProcessed(state.iterations() * 100);
 }
-BENCHMARK(BM_analyze_clip)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_analyze_clip)
+    ->Args({1, 1})->Args({0, 0})->Args({1, 0})->ArgNames({"lumen", "mean_ref"})
+    ->Unit(benchmark::kMillisecond)->Iterations(3);
+
+/// lumen_diameters of every traced segment of the benchmark clip's mean image.
+void BM_lumen_diameters(benchmark::State& state) {
+  const auto& c = get_clip(1280, 960, 25, 100);
+  const vs::clip<std::uint8_t> clip{c.views, {1.0, 25.0}};
+  const vs::clip_analysis a = vs::analyze_clip(clip, {.lumen_diameter = false});
+  const image_view<const float> mean(a.mean.mean.view());
+  for (auto _ : state) {
+    auto l = vs::lumen_diameters(mean, a.vessels);
+    benchmark::DoNotOptimize(l.data());
+  }
+  state.counters["segments"] = static_cast<double>(a.vessels.segments.size());
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(a.vessels.segments.size()));
+}
+BENCHMARK(BM_lumen_diameters)->Unit(benchmark::kMillisecond);
 
 }  // namespace

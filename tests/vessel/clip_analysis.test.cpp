@@ -37,8 +37,8 @@ TEST_CASE("analyze_clip finds each vessel with its flow class and speed; PPV/MFI
   const auto a = vessel::analyze_clip(vessel::clip<float>{views, {1.0, fps}});
   REQUIRE(a.segments.size() == a.vessels.segments.size());
   // no jitter was rendered; with a flat background only the moving cells carry texture, which
-  // pulls the registration by up to ~1.5 px (real tissue has static texture; see the docs)
-  CHECK(a.stabilization.max_displacement_px < 2.0);
+  // pulled frame-to-frame registration by up to ~1.5 px; the weighted mean reference does not
+  CHECK(a.stabilization.max_displacement_px < 0.25);
   CHECK(a.quality.duration.score == 1);  // 4 s
   // match each traced segment to the nearest rendered vessel (mean distance of its pixels)
   std::vector<flow_class> truth_classes;

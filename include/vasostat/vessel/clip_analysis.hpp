@@ -42,6 +42,7 @@ struct analyze_clip_options {
   /// (lumen_diameter); false: the mask-based diameters of vessel::trace
   bool lumen_diameter = true;
   lumen_options lumen = {};               ///< dark_vessels is taken from the vesselness options
+  stabilize_options stabilization = {};   ///< used when `stabilize` is true
 };
 
 /// One traced segment's record.
@@ -79,7 +80,7 @@ template <grey_pixel T>
   const double um = c.calibration.um_per_px;
   clip_analysis a;
   if (o.stabilize) {
-    a.stabilization = stabilize(c);
+    a.stabilization = stabilize(c, o.stabilization);
   } else {
     a.stabilization.offsets.assign(c.frames.size(), {});
     a.stabilization.peak.assign(c.frames.size(), 1.0);
