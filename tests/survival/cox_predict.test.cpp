@@ -1,10 +1,13 @@
+#include <vasostat/core/random.hpp>
 #include <vasostat/survival/cox_predict.hpp>
 #include <vasostat/survival/proportional_hazards_test.hpp>
 
 #include <doctest/doctest.h>
 #include <support/survival_csv.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -183,4 +186,92 @@ TEST_CASE("post-fit functions and concordance reject bad input naming the argume
   Eigen::VectorXd lp = x * m.coef;
   auto c = survival::concordance(t, s, std::span<const double>(lp.data(), 5));
   CHECK(c.concordance == doctest::Approx(m.concordance.concordance).epsilon(1e-14));
+}
+
+namespace cox_predict_test {
+
+// Pair-by-pair weighted counts as R's concordance defines them (O(n^2)).
+survival::concordance_result brute_force_concordance(const std::vector<double>& t, const std::vector<double>& s,
+                                                     const std::vector<double>& sc, const std::vector<double>& w,
+                                                     const std::vector<int>& st, bool reverse) {
+  survival::concordance_result r;
+  const std::size_t n = t.size();
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      if (i == j || s[i] != 1 || (!st.empty() && st[i] != st[j])) continue;
+      const double ww = (w.empty() ? 1.0 : w[i] * w[j]);
+      if (t[i] == t[j] && s[j] == 1) {
+        if (i < j) (sc[i] == sc[j] ? r.tied_xy : r.tied_y) += ww;
+        continue;
+      }
+      if (t[i] < t[j] || (t[i] == t[j] && s[j] == 0)) {
+        const double d = reverse ? sc[i] - sc[j] : sc[j] - sc[i];
+        (d > 0 ? r.concordant : d < 0 ? r.discordant : r.tied_x) += ww;
+      }
+    }
+  return r;
+}
+
+}  // namespace cox_predict_test
+
+TEST_CASE("the radix/bucket sort is a stable ascending order for ties, clusters, outliers and signed zeros") {
+  vasostat::random_generator rng(11);
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{70}, std::size_t{5000}}) {
+    for (int kind = 0; kind < 6; ++kind) {
+      std::vector<double> v(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        switch (kind) {
+          case 0: v[i] = rng.normal(); break;                                        // a few keys per bucket
+          case 1: v[i] = std::ceil(rng.uniform() * 50); break;                       // integer times, heavy ties
+          case 2: v[i] = i % 2 ? 1e-9 : 0.0; break;                                  // two values in one bucket
+          case 3: v[i] = i % 3 == 0 ? -0.0 : (i % 3 == 1 ? 0.0 : -1.5); break;       // signed zeros tie
+          case 4: v[i] = i == n / 2 ? 1e300 : rng.normal(); break;                  // far outlier: radix fallback
+          default: v[i] = std::floor(rng.uniform() * 40) * (i % 7 == 0 ? 1 : 1.0000001); break;  // unsorted big buckets
+        }
+      }
+      std::vector<std::size_t> ref(n);
+      for (std::size_t i = 0; i < n; ++i) ref[i] = i;
+      std::stable_sort(ref.begin(), ref.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+      std::vector<std::uint64_t> bits;
+      const auto got = survival::detail::order_ascending(v, &bits);
+      CHECK(got == ref);
+      bool keys_ok = bits.size() == n;
+      for (std::size_t k = 0; k < n && keys_ok; ++k) keys_ok = bits[k] == survival::detail::sort_key_bits(v[got[k]]);
+      CHECK(keys_ok);
+    }
+  }
+}
+
+TEST_CASE("concordance of right-censored data equals pair-by-pair counting and the (entry, stop] path") {
+  vasostat::random_generator rng(5);
+  for (int trial = 0; trial < 24; ++trial) {
+    const std::size_t n = 40 + rng.below(400);
+    const bool weighted = trial % 3 == 1, stratified = trial % 4 == 2, clustered = trial % 5 == 3, reverse = trial % 6 != 5;
+    std::vector<double> t(n), s(n), sc(n), w, entry(n, 0.0);
+    std::vector<int> st, cl(n);
+    if (weighted) w.resize(n);
+    if (stratified) st.resize(n);
+    const auto times = 1 + rng.below(trial % 2 ? 8 : 200);
+    for (std::size_t i = 0; i < n; ++i) {
+      t[i] = 1.0 + static_cast<double>(rng.below(times));
+      s[i] = rng.uniform() < 0.6 ? 1 : 0;
+      sc[i] = trial % 2 ? static_cast<double>(rng.below(6)) : rng.normal();  // tied and untied scores
+      if (weighted) w[i] = trial % 2 ? 1.0 + static_cast<double>(rng.below(3)) : 0.1 + rng.uniform();
+      if (stratified) st[i] = static_cast<int>(rng.below(3));
+      cl[i] = static_cast<int>(rng.below(30));
+    }
+    survival::concordance_options o{.strata = st, .weights = w, .reverse = reverse};
+    if (clustered) o.cluster = cl;
+    const auto a = survival::concordance(t, s, sc, o);
+    const auto bf = cox_predict_test::brute_force_concordance(t, s, sc, w, st, reverse);
+    CHECK(close(a.concordant, bf.concordant, 1e-12));
+    CHECK(close(a.discordant, bf.discordant, 1e-12));
+    CHECK(close(a.tied_x, bf.tied_x, 1e-12));
+    CHECK(close(a.tied_y, bf.tied_y, 1e-12));
+    CHECK(close(a.tied_xy, bf.tied_xy, 1e-12));
+    o.entry = entry;  // (0, t] rows: the other algorithm, same pairs, same jackknife
+    const auto b = survival::concordance(t, s, sc, o);
+    CHECK(close(a.concordance, b.concordance, 1e-13));
+    CHECK(close(a.std_error, b.std_error, 1e-10));
+  }
 }

@@ -15,6 +15,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vasostat::inline v0::survival {
@@ -124,25 +125,18 @@ inline label_codes encode_labels(std::span<const int> labels, std::size_t n) {
   return out;
 }
 
-/// Stable ascending order of finite keys by an LSD radix sort on their IEEE bits, mapped to an
-/// unsigned order (negative: all bits flipped; positive: sign bit set); digits every key shares
-/// are skipped. O(n).
-inline std::vector<std::size_t> order_ascending(std::span<const double> key,
-                                                std::vector<std::uint64_t>* sorted_bits = nullptr) {
-  const std::size_t n = key.size();
-  std::vector<std::size_t> idx(n), tmp(n);
-  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
-  if (n < 2) {
-    if (sorted_bits) sorted_bits->assign(n, 0);
-    return idx;
-  }
-  std::vector<std::uint64_t> bits(n), bits_tmp(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    double v = key[i] + 0.0;  // -0.0 -> +0.0
-    std::uint64_t b;
-    std::memcpy(&b, &v, sizeof v);
-    bits[i] = (b >> 63) ? ~b : (b | (std::uint64_t{1} << 63));
-  }
+/// Order-preserving unsigned image of a finite double (negative: all bits flipped; positive:
+/// sign bit set); -0.0 maps to +0.0.
+inline std::uint64_t sort_key_bits(double v) {
+  v += 0.0;  // -0.0 -> +0.0
+  std::uint64_t b;
+  std::memcpy(&b, &v, sizeof v);
+  return (b >> 63) ? ~b : (b | (std::uint64_t{1} << 63));
+}
+
+/// Stable LSD radix sort of (bits, idx) on the digits the keys do not all share. O(n).
+inline void radix_sort_bits(std::vector<std::uint64_t>& bits, std::vector<std::size_t>& idx) {
+  const std::size_t n = bits.size();
   constexpr int digit_bits = 11;
   constexpr std::size_t buckets = std::size_t{1} << digit_bits;
   std::uint64_t all_or = 0, all_and = ~std::uint64_t{0};
@@ -151,7 +145,8 @@ inline std::vector<std::size_t> order_ascending(std::span<const double> key,
     all_and &= b;
   }
   const std::uint64_t varying = all_or ^ all_and;
-  std::vector<std::size_t> count(buckets);
+  std::vector<std::size_t> tmp(n), count(buckets);
+  std::vector<std::uint64_t> bits_tmp(n);
   for (int shift = 0; shift < 64; shift += digit_bits) {
     if (((varying >> shift) & (buckets - 1)) == 0) continue;
     std::fill(count.begin(), count.end(), 0);
@@ -170,6 +165,96 @@ inline std::vector<std::size_t> order_ascending(std::span<const double> key,
     idx.swap(tmp);
     bits.swap(bits_tmp);
   }
+}
+
+/// Stable ascending order of finite keys. A distribution pass puts each key into one of ~n/2
+/// buckets by its value (a monotone map: (v - min) * scale, floored), keeping the input order
+/// within a bucket; buckets are then put in order by an insertion sort that is stable (only
+/// needed when a bucket holds different keys out of order). Tied and integer-valued times (one
+/// bucket per distinct value) and smooth scores (a few keys per bucket) cost one scatter (a
+/// bucket of more than 32 keys out of order is stable-sorted by comparison). When
+/// one bucket would hold more than n/16 keys (a far outlier), an LSD radix sort on the IEEE bits
+/// is used instead, so the cost is O(n) in every case. `sorted_bits` receives the
+/// order-preserving images (sort_key_bits) of the sorted keys.
+inline std::vector<std::size_t> order_ascending(std::span<const double> key,
+                                                std::vector<std::uint64_t>* sorted_bits = nullptr) {
+  const std::size_t n = key.size();
+  std::vector<std::size_t> idx(n);
+  if (n < 2) {
+    for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+    if (sorted_bits) sorted_bits->assign(n, n ? sort_key_bits(key[0]) : 0);
+    return idx;
+  }
+  double lo = key[0], hi = key[0];
+  for (std::size_t i = 1; i < n; ++i) {
+    lo = std::min(lo, key[i]);
+    hi = std::max(hi, key[i]);
+  }
+  const std::size_t nb = std::max<std::size_t>(n / 2, 1);
+  const double scale = static_cast<double>(nb) / (hi - lo);
+  std::vector<std::uint64_t> bits(n);
+  if (hi > lo && std::isfinite(scale) && n >= 64 && n < (std::size_t{1} << 32)) {
+    std::vector<std::uint32_t> bucket(n), start(nb + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double f = (key[i] - lo) * scale;
+      const auto b = static_cast<std::uint32_t>(std::min(f, static_cast<double>(nb - 1)));
+      bucket[i] = b;
+      ++start[b + 1];
+    }
+    std::uint32_t largest = 0;
+    for (std::size_t b = 0; b < nb; ++b) {
+      largest = std::max(largest, start[b + 1]);
+      start[b + 1] += start[b];
+    }
+    if (largest <= std::max<std::size_t>(64, n / 16)) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t pos = start[bucket[i]]++;
+        idx[pos] = i;
+        bits[pos] = sort_key_bits(key[i]);
+      }
+      // start[b] is now the end of bucket b; sort a bucket where it is out of order
+      std::size_t b0 = 0;
+      std::vector<std::pair<std::uint64_t, std::size_t>> big;
+      for (std::size_t b = 0; b < nb; ++b) {
+        const std::size_t b1 = start[b];
+        if (b1 - b0 > 32) {
+          std::size_t i = b0 + 1;
+          while (i < b1 && bits[i] >= bits[i - 1]) ++i;
+          if (i < b1) {
+            big.resize(b1 - b0);
+            for (std::size_t q = b0; q < b1; ++q) big[q - b0] = {bits[q], idx[q]};
+            std::stable_sort(big.begin(), big.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+            for (std::size_t q = b0; q < b1; ++q) {
+              bits[q] = big[q - b0].first;
+              idx[q] = big[q - b0].second;
+            }
+          }
+          b0 = b1;
+          continue;
+        }
+        for (std::size_t i = b0 + 1; i < b1; ++i) {
+          if (bits[i] >= bits[i - 1]) continue;
+          const std::uint64_t kb = bits[i];
+          const std::size_t ki = idx[i];
+          std::size_t j = i;
+          for (; j > b0 && bits[j - 1] > kb; --j) {
+            bits[j] = bits[j - 1];
+            idx[j] = idx[j - 1];
+          }
+          bits[j] = kb;
+          idx[j] = ki;
+        }
+        b0 = b1;
+      }
+      if (sorted_bits) sorted_bits->swap(bits);
+      return idx;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    idx[i] = i;
+    bits[i] = sort_key_bits(key[i]);
+  }
+  radix_sort_bits(bits, idx);
   if (sorted_bits) sorted_bits->swap(bits);  // order-preserving images of the sorted keys
   return idx;
 }

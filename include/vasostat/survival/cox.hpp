@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -107,10 +108,11 @@ inline void check_cox_input(const char* fn, std::span<const double> time, std::s
   if (static_cast<std::size_t>(X.rows()) != n)
     fail(fn, "X.rows() (" + std::to_string(X.rows()) + ") != time.size() (" + std::to_string(n) + ")");
   if (X.cols() < 1) fail(fn, "X has no columns");
-  for (Eigen::Index c = 0; c < X.cols(); ++c)
-    for (Eigen::Index r = 0; r < X.rows(); ++r)
-      if (!std::isfinite(X(r, c)))
-        fail(fn, "X(" + std::to_string(r) + ", " + std::to_string(c) + ") is NaN or infinite");
+  if (!X.allFinite())
+    for (Eigen::Index c = 0; c < X.cols(); ++c)
+      for (Eigen::Index r = 0; r < X.rows(); ++r)
+        if (!std::isfinite(X(r, c)))
+          fail(fn, "X(" + std::to_string(r) + ", " + std::to_string(c) + ") is NaN or infinite");
   check_entry(fn, o.entry, time);
   check_labels(fn, "strata", o.strata, n);
   check_labels(fn, "cluster", o.cluster, n);
@@ -187,6 +189,29 @@ inline Eigen::MatrixXd robust_covariance(const cox_setup& s, const Eigen::Matrix
   return sum.transpose() * sum;
 }
 
+/// Concordance time keys (concordance.hpp) from the fit's sort: positions run time-descending
+/// within each stratum, so the ascending rank of a time is (distinct times - 1 - its
+/// descending rank).
+inline concordance_keys cox_concordance_keys(const cox_setup& s) {
+  concordance_keys out;
+  const std::size_t ns = s.stratum_begin.size() - 1;
+  out.key.resize(static_cast<std::size_t>(s.n));
+  out.nkeys.assign(ns, 0);
+  for (std::size_t g = 0; g < ns; ++g) {
+    const index b0 = s.stratum_begin[g], b1 = s.stratum_begin[g + 1];
+    std::size_t distinct = 0;
+    for (index k = b0; k < b1; ++k) distinct += (k == b0 || s.stop[k] != s.stop[k - 1]) ? 1 : 0;
+    std::size_t rank = distinct;  // descending rank + 1 of the current time, counted down
+    for (index k = b0; k < b1; ++k) {
+      if (k == b0 || s.stop[k] != s.stop[k - 1]) --rank;
+      out.key[static_cast<std::size_t>(s.orig[static_cast<std::size_t>(k)])] =
+          static_cast<std::uint32_t>(2 * rank + (s.status[k] == 0 ? 1 : 0));
+    }
+    out.nkeys[g] = 2 * distinct;
+  }
+  return out;
+}
+
 }  // namespace detail
 
 /// Fits a Cox model.
@@ -212,9 +237,21 @@ inline Eigen::MatrixXd robust_covariance(const cox_setup& s, const Eigen::Matrix
   using Eigen::Index;
   std::span<const double> entry = options.entry;
   std::vector<double> time_fixed, entry_fixed;
-  if (options.timefix) detail::timefix(fn, time, entry, time_fixed, entry_fixed);
-  const detail::cox_setup s = detail::make_cox_setup(time, status, X, entry, options.strata,
-                                                     options.weights, options.offset, options.method);
+  std::vector<std::size_t> time_order;  // right-censored: one sort serves timefix and the fit
+  if (entry.empty()) {
+    std::vector<std::uint64_t> bits;
+    time_order = detail::order_ascending(time, options.timefix ? &bits : nullptr);
+    if (options.timefix && detail::timefix_from_order(time.size(), time_order, bits, time_fixed)) {
+      time = time_fixed;
+      time_order = detail::order_ascending(time);  // stable order of the merged times
+    }
+  } else if (options.timefix) {
+    detail::timefix(fn, time, entry, time_fixed, entry_fixed);
+  }
+  const detail::cox_setup s = detail::make_cox_setup(time, status, X, entry, options.strata, options.weights,
+                                                     options.offset, options.method,
+                                                     time_order.empty() ? nullptr : &time_order);
+  std::vector<std::size_t>().swap(time_order);
   const Index p = s.p;
   const Eigen::VectorXd& sc = s.scale;
   cox_model m;
@@ -493,9 +530,14 @@ inline Eigen::MatrixXd robust_covariance(const cox_setup& s, const Eigen::Matrix
     if (!options.offset.empty())
       for (Index i = 0; i < s.n; ++i) lp[i] += options.offset[static_cast<std::size_t>(i)];
     std::span<const double> sp(lp.data(), static_cast<std::size_t>(lp.size()));
-    m.concordance = concordance(time, status, sp,
-                                {.entry = entry, .strata = options.strata,
-                                 .weights = options.weights, .cluster = options.cluster});
+    if (entry.empty() && !lp.hasNaN())  // reuse the fit's sort (the data are checked)
+      m.concordance = detail::concordance_right_censored(sp, options.weights, options.cluster,
+                                                         detail::encode_labels(options.strata, time.size()),
+                                                         detail::cox_concordance_keys(s), true);
+    else
+      m.concordance = concordance(time, status, sp,
+                                  {.entry = entry, .strata = options.strata,
+                                   .weights = options.weights, .cluster = options.cluster});
   }
   return m;
 }

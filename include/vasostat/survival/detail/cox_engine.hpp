@@ -62,11 +62,13 @@ struct cox_setup {
   double n_events = 0;
 };
 
+/// Sorts and copies the data once. `time_order` (optional): a stable ascending order of `time`
+/// already computed by the caller.
 inline cox_setup make_cox_setup(std::span<const double> time, std::span<const double> status,
                                 const Eigen::Ref<const Eigen::MatrixXd>& X,
                                 std::span<const double> entry, std::span<const int> strata,
                                 std::span<const double> weights, std::span<const double> offset,
-                                ties method) {
+                                ties method, const std::vector<std::size_t>* time_order = nullptr) {
   cox_setup s;
   s.n = static_cast<index>(time.size());
   s.p = X.cols();
@@ -75,13 +77,17 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
   const auto n = static_cast<std::size_t>(s.n);
   auto codes = encode_labels(strata, n);
   const std::size_t ns = codes.labels.size();
-  // stop descending within stratum: ascending radix order reversed, then stable by stratum
-  auto asc = order_ascending(time);
+  // stop descending within stratum: ascending order reversed, then stable by stratum
+  std::vector<std::size_t> asc_own;
+  if (!time_order) asc_own = order_ascending(time);
+  const std::vector<std::size_t>& asc = time_order ? *time_order : asc_own;
   std::vector<std::size_t> desc(asc.rbegin(), asc.rend());
+  std::vector<std::size_t>().swap(asc_own);
   // deaths before censorings at equal times is irrelevant (blocks take all), keep stable
-  auto ord = stable_by_code(desc, codes.code, ns);
+  if (ns > 1) desc = stable_by_code(desc, codes.code, ns);
   s.orig.resize(n);
-  for (std::size_t k = 0; k < n; ++k) s.orig[k] = static_cast<index>(ord[k]);
+  for (std::size_t k = 0; k < n; ++k) s.orig[k] = static_cast<index>(desc[k]);
+  std::vector<std::size_t>().swap(desc);
   s.stratum_begin.assign(ns + 1, 0);
   for (int c : codes.code) ++s.stratum_begin[static_cast<std::size_t>(c) + 1];
   for (std::size_t g = 0; g < ns; ++g) s.stratum_begin[g + 1] += s.stratum_begin[g];
@@ -89,52 +95,63 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
   for (std::size_t g = 0; g < ns; ++g)
     for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k) s.stratum_of[static_cast<std::size_t>(k)] = static_cast<index>(g);
 
+  // Copies in sorted order are written by scattering the rows as given (sequential reads): with
+  // tied times the writes advance in one run per distinct time, which caches serve well.
+  std::vector<index> pos_of(n);
+  for (std::size_t k = 0; k < n; ++k) pos_of[static_cast<std::size_t>(s.orig[k])] = static_cast<index>(k);
   s.wt.resize(s.n);
   s.status.resize(s.n);
   s.offset.resize(s.n);
   s.stop.resize(s.n);
   s.entry.resize(s.n);
-  for (index k = 0; k < s.n; ++k) {
-    auto i = static_cast<std::size_t>(s.orig[static_cast<std::size_t>(k)]);
+  for (std::size_t i = 0; i < n; ++i) {
+    const index k = pos_of[i];
     s.wt[k] = weights.empty() ? 1.0 : weights[i];
     s.status[k] = status[i];
-    s.offset[k] = offset.empty() ? 0.0 : offset[i];
     s.stop[k] = time[i];
-    s.entry[k] = entry.empty() ? -inf : entry[i];
   }
+  if (offset.empty())
+    s.offset.setZero();
+  else
+    for (std::size_t i = 0; i < n; ++i) s.offset[pos_of[i]] = offset[i];
+  if (entry.empty())
+    s.entry.setConstant(-inf);
+  else
+    for (std::size_t i = 0; i < n; ++i) s.entry[pos_of[i]] = entry[i];
   // weighted centring (R: means of columns not all in {-1, 0, 1}) and scaling by the mean
-  // absolute deviation (keeps the Cholesky tolerance scale-free, as coxph does)
+  // absolute deviation (keeps the Cholesky tolerance scale-free, as coxph does), computed on
+  // the columns as given; the sorted copy is centred and scaled as it is gathered
   s.center = Eigen::VectorXd::Zero(s.p);
   s.scale = Eigen::VectorXd::Ones(s.p);
-  const double wsum = s.wt.sum();
-  s.x.resize(s.n, s.p);
-  {
-    // gather rows through a row-major copy: one or two cache lines per row instead of p
-    using row_major = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const row_major xr = X;
-    constexpr index chunk = 2048;
-    row_major buf(std::min(chunk, s.n), s.p);
-    for (index k0 = 0; k0 < s.n; k0 += chunk) {
-      const index len = std::min(chunk, s.n - k0);
-      for (index k = 0; k < len; ++k) buf.row(k) = xr.row(s.orig[static_cast<std::size_t>(k0 + k)]);
-      s.x.middleRows(k0, len) = buf.topRows(len);
-    }
-  }
+  double wsum = 0;
+  if (weights.empty())
+    wsum = static_cast<double>(n);
+  else
+    for (double w : weights) wsum += w;
   for (index c = 0; c < s.p; ++c) {
+    const auto col = X.col(c);
     bool zero_one = true;
     double m = 0;
-    for (index k = 0; k < s.n; ++k) {
-      const double v = s.x(k, c);
+    for (index i = 0; i < s.n; ++i) {
+      const double v = col[i];
       zero_one = zero_one && (v == 0 || v == 1 || v == -1);
-      m += s.wt[k] * v;
+      m += (weights.empty() ? 1.0 : weights[static_cast<std::size_t>(i)]) * v;
     }
     m = wsum > 0 ? m / wsum : 0;
     if (!zero_one) s.center[c] = m;
     double mad = 0;
-    for (index k = 0; k < s.n; ++k) mad += s.wt[k] * std::abs(s.x(k, c) - s.center[c]);
+    const double ce = s.center[c];
+    for (index i = 0; i < s.n; ++i)
+      mad += (weights.empty() ? 1.0 : weights[static_cast<std::size_t>(i)]) * std::abs(col[i] - ce);
     mad = wsum > 0 ? mad / wsum : 0;
     if (mad > 0 && std::isfinite(mad)) s.scale[c] = 1 / mad;
-    s.x.col(c) = (s.x.col(c).array() - s.center[c]) * s.scale[c];
+  }
+  s.x.resize(s.n, s.p);
+  for (index c = 0; c < s.p; ++c) {
+    const double* src = X.col(c).data();
+    double* dst = s.x.col(c).data();
+    const double ce = s.center[c], sc = s.scale[c];
+    for (std::size_t i = 0; i < n; ++i) dst[pos_of[i]] = (src[i] - ce) * sc;
   }
   // entry order: positions by entry descending within stratum
   if (s.counting) {
@@ -254,6 +271,35 @@ inline double at_risk_sum(const cox_setup& s, const std::vector<double>& cum, st
   return hi - lo;
 }
 
+/// Sum of a[0..len) with four partial sums (independent additions, so the loop is not bound
+/// by the latency of one chain).
+inline double segment_sum(const double* a, std::size_t len) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t i = 0;
+  for (; i + 4 <= len; i += 4) {
+    s0 += a[i];
+    s1 += a[i + 1];
+    s2 += a[i + 2];
+    s3 += a[i + 3];
+  }
+  for (; i < len; ++i) s0 += a[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/// sum_i a[i] b[i] over [0, len), four partial sums.
+inline double segment_dot(const double* a, const double* b, std::size_t len) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t i = 0;
+  for (; i + 4 <= len; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < len; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
 /// Adds the exact (discrete) partial-likelihood term of a block with d >= 2 deaths.
 inline void exact_block(const cox_setup& s, const cox_eval& ev, const cox_block& blk,
                         double& loglik, Eigen::VectorXd& u, Eigen::MatrixXd* imat) {
@@ -364,25 +410,28 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
       ev.risk[k] = std::exp(ev.eta[k] - shift[g]);
   }
   const Eigen::VectorXd r = ev.risk.cwiseProduct(s.wt);
-  // S0 and S1 at each block by one running sweep per column (adds at stop, removes at entry)
-  auto sweep = [&](const auto& value, Eigen::Ref<Eigen::VectorXd> out) {
-    for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
-      double acc = 0;
-      index k = s.stratum_begin[g], rem = s.stratum_begin[g];
-      for (index j = s.stratum_block_begin[g]; j < s.stratum_block_begin[g + 1]; ++j) {
-        const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
-        for (; k < blk.end; ++k) acc += value(k);
-        for (; rem < blk.rem_end; ++rem) acc -= value(s.entry_order[static_cast<std::size_t>(rem)]);
-        out[j] = acc;
-      }
-    }
-  };
+  // S0 and S1 at each block by one running sweep (adds at stop, removes at entry): the rows
+  // between two blocks are summed for every column while they are in cache
   ev.s0.resize(nb);
-  sweep([&](index k) { return r[k]; }, ev.s0);
   ev.s1.resize(nb, p);
-  for (index c = 0; c < p; ++c) {
-    auto xc = s.x.col(c);
-    sweep([&](index k) { return r[k] * xc[k]; }, ev.s1.col(c));
+  std::vector<double> acc(static_cast<std::size_t>(p) + 1);
+  for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    index k = s.stratum_begin[g], rem = s.stratum_begin[g];
+    for (index j = s.stratum_block_begin[g]; j < s.stratum_block_begin[g + 1]; ++j) {
+      const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
+      const auto len = static_cast<std::size_t>(blk.end - k);
+      acc[0] += segment_sum(r.data() + k, len);
+      for (index c = 0; c < p; ++c) acc[static_cast<std::size_t>(c) + 1] += segment_dot(r.data() + k, s.x.col(c).data() + k, len);
+      k = blk.end;
+      for (; rem < blk.rem_end; ++rem) {
+        const index q = s.entry_order[static_cast<std::size_t>(rem)];
+        acc[0] -= r[q];
+        for (index c = 0; c < p; ++c) acc[static_cast<std::size_t>(c) + 1] -= r[q] * s.x(q, c);
+      }
+      ev.s0[j] = acc[0];
+      for (index c = 0; c < p; ++c) ev.s1(j, c) = acc[static_cast<std::size_t>(c) + 1];
+    }
   }
   ev.d0 = Eigen::VectorXd::Zero(nb);
   ev.wd = Eigen::VectorXd::Zero(nb);
