@@ -1,8 +1,10 @@
 // vessel::vessel_paths on rendered crossings and branches: a path follows its vessel straight
 // through an X crossing (which the skeleton splits into two junctions and a bridge), stops at a
-// T branch and at free ends, is 8-connected, is as long as asked; bad input.
+// T branch and at free ends, is 8-connected, is as long as asked; bad input. And analyze_clip
+// measuring a piece between two crossings, too short on its own, along its vessel.
 
 #include <vasostat/core/error.hpp>
+#include <vasostat/vessel/clip_analysis.hpp>
 #include <vasostat/vessel/distance_transform.hpp>
 #include <vasostat/vessel/skeletonize.hpp>
 #include <vasostat/vessel/trace.hpp>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "support/vessel_geometry_support.hpp"
+#include "support/vessel_video_synthetic.hpp"
 
 namespace vessel_path_test {
 
@@ -130,4 +133,49 @@ TEST_CASE("vessel_paths: bad input") {
   const vs::graph empty;
   const vs::vessel_paths none(empty);
   CHECK_THROWS_AS((void)none.path(0), vasostat::invalid_argument);
+}
+
+TEST_CASE("analyze_clip follows a vessel through crossings to measure a piece too short on its own") {
+  namespace vs = vasostat::vessel;
+  constexpr int frames = 75;  // 3 s at 25 fps, 1 um/px
+  auto vessel = [](double x0, double y0, double x1, double y1, double px_per_frame, std::uint64_t seed) {
+    vasostat_test::rbc_vessel v;
+    v.x0 = x0, v.y0 = y0, v.x1 = x1, v.y1 = y1;
+    v.radius_px = 3;
+    v.velocity_px.assign(frames, px_per_frame);
+    v.seed = seed;
+    return v;
+  };
+  // a horizontal vessel at 900 um/s crossed at x = 150 and x = 220 by two at 500 um/s: the
+  // 70-px piece between the crossings measures at most 70 * 25 / 3 = 583 um/s on its own
+  const std::vector<vasostat_test::rbc_vessel> vessels = {
+      vessel(0, 110, 359, 110, 36, 11), vessel(150, 0, 150, 219, 20, 12), vessel(220, 0, 220, 219, -20, 13)};
+  const auto c = vasostat_test::render_rbc_clip(360, 220, frames, vessels, 180.0, 4.0, 0.03, 5);
+  std::vector<vasostat::image_view<const float>> views(c.frames.begin(), c.frames.end());
+  const vs::clip<float> clip{views, {1.0, 25.0}};
+  vs::analyze_clip_options along;  // a still clip: registration is another test's subject
+  along.stabilize = false;
+  const auto followed = vs::analyze_clip(clip, along);
+  vs::analyze_clip_options alone = along;
+  alone.follow_vessels = false;
+  const auto separate = vs::analyze_clip(clip, alone);
+  const std::size_t piece = vessel_path_test::segment_near(followed.vessels, 185, 110);
+  REQUIRE(followed.segments.size() == followed.vessels.segments.size());
+  CHECK(followed.vessels.segments[piece].length_px < 90);
+  CHECK(followed.segments[piece].flow.cls == vs::flow_class::continuous);
+  CHECK(followed.segments[piece].flow.velocity_um_s == doctest::Approx(900).epsilon(0.1));
+  CHECK(followed.segments[piece].velocity.v_max_um_s >= 1000);
+  // measured alone, the piece's range is too small for the speed
+  const std::size_t alone_piece = vessel_path_test::segment_near(separate.vessels, 185, 110);
+  CHECK(separate.segments[alone_piece].velocity.v_max_um_s < 700);
+  CHECK_FALSE(separate.segments[alone_piece].flow.velocity_um_s == doctest::Approx(900).epsilon(0.1));
+  // every piece of the vertical vessels keeps its own speed and direction
+  for (std::size_t s = 0; s < followed.segments.size(); ++s) {
+    const auto& seg = followed.vessels.segments[s];
+    if (seg.length_px < 40) continue;
+    const auto mid = seg.centreline[seg.centreline.size() / 2];
+    const bool vertical = std::abs(mid.y - 110) > 10;
+    CAPTURE(s);
+    CHECK(followed.segments[s].flow.velocity_um_s == doctest::Approx(vertical ? 500 : 900).epsilon(0.1));
+  }
 }

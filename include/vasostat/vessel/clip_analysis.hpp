@@ -20,9 +20,12 @@
 #include <vasostat/vessel/space_time.hpp>
 #include <vasostat/vessel/stabilize.hpp>
 #include <vasostat/vessel/velocity.hpp>
+#include <vasostat/vessel/vessel_path.hpp>
 #include <vasostat/vessel/vesselness.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace vasostat::inline v0::vessel {
@@ -34,6 +37,15 @@ struct analyze_clip_options {
   trace_options trace = {};
   double small_vessel_um = 20.0;          ///< small vessels: diameter < this
   double min_segment_um = 0.0;            ///< segments shorter than this get no velocity (class 0)
+  /// Follow vessels through crossings, as a person scoring flow does: a segment too short to
+  /// measure `measurable_speed_um_s` (v_max = v_max_fraction L fps) is measured along its path
+  /// continued straight through junctions (vessel::vessel_paths) to the length that speed
+  /// needs, and the result is shared with the other segments lying wholly on that path. The
+  /// path is no longer than needed, so a wrong turn at a crossing contaminates little.
+  /// false: every segment on its own.
+  bool follow_vessels = true;
+  double measurable_speed_um_s = 1500.0;
+  vessel_path_options path = {};          ///< min_length_px is set from measurable_speed_um_s
   space_time_options space_time = {};     ///< offsets and gains are filled in
   velocity_options velocity = {};
   flow_options flow = {};
@@ -69,6 +81,25 @@ struct clip_analysis {
   perfusion_result perfusion;
   quality_result quality;
 };
+
+namespace detail {
+
+/// +1 if segment `s` lies wholly on `path` in its direction, -1 against it, 0 if it does not
+/// lie wholly on it (both its end pixels must be on the path).
+inline int orientation_on(const std::vector<point>& path, const segment& s) {
+  const auto first = std::find(path.begin(), path.end(), s.centreline.front());
+  const auto last = std::find(path.begin(), path.end(), s.centreline.back());
+  if (first == path.end() || last == path.end()) return 0;
+  return last < first ? -1 : 1;
+}
+
+/// The same measurement seen from the other end of the vessel.
+inline void reverse_direction(velocity_result& v) {
+  v.direction = -v.direction;
+  for (auto& w : v.windows) w.velocity_um_s = -w.velocity_um_s;
+}
+
+}  // namespace detail
 
 /// Analyses a clip end to end. Throws vasostat::invalid_argument for a bad clip (empty, frames
 /// of different sizes, NaN pixels, fps or um_per_px <= 0/NaN), fewer than 2 frames, or bad
@@ -115,18 +146,45 @@ template <grey_pixel T>
   so.frame_gain = a.mean.gain;
   std::vector<flow_class> classes;
   double venule_len = 0, venule_perfused = 0;
-  for (const auto& s : a.vessels.segments) {
-    const std::size_t i = a.segments.size();
+  const vessel_paths paths(a.vessels);
+  auto po = o.path;
+  VASOSTAT_EXPECTS(o.measurable_speed_um_s >= 0,
+                   "vasostat::vessel::analyze_clip: measurable_speed_um_s must be >= 0 (not NaN)");
+  po.min_length_px = o.follow_vessels ? o.measurable_speed_um_s / (o.velocity.v_max_fraction * c.calibration.fps * um) : 0.0;
+  std::vector<std::ptrdiff_t> measured_with(a.vessels.segments.size(), -1);  // on that one's path
+  std::vector<std::vector<point>> path_of(a.vessels.segments.size());
+  std::vector<std::size_t> on_path;
+  std::vector<point> path;
+  std::vector<centreline_point> line;
+  for (std::size_t i = 0; i < a.vessels.segments.size(); ++i) {
+    const auto& s = a.vessels.segments[i];
     segment_record r;
     r.length_um = s.length_px * um;
     r.diameter_um = s.diameter_px * um;
     r.mask_diameter_um = (mask_diameter_px.empty() ? s.diameter_px : mask_diameter_px[i]) * um;
     r.lumen = lumens[i];
-    if (s.centreline.size() >= 5 && r.length_um >= o.min_segment_um) {
-      const auto d = space_time(c, s, so);
+    if (measured_with[i] >= 0) {  // measured on an earlier segment's vessel path
+      const auto& first = a.segments[static_cast<std::size_t>(measured_with[i])];
+      r.velocity = first.velocity;
+      r.flow = first.flow;
+      r.measured = true;
+      if (detail::orientation_on(path_of[i], s) < 0) detail::reverse_direction(r.velocity);
+    } else if (s.centreline.size() >= 5 && r.length_um >= o.min_segment_um) {
+      path = paths.path(i, po, &on_path);
+      line.clear();
+      for (const point& p : path) {
+        line.push_back({static_cast<float>(p.x), static_cast<float>(p.y)});
+      }
+      const auto d = space_time(c, std::span<const centreline_point>(line), so);
       r.velocity = velocity(d, o.velocity);
       r.flow = classify_flow(r.velocity, o.flow);
       r.measured = true;
+      for (const std::size_t j : on_path) {  // segments wholly on this path share the result
+        if (j > i && detail::orientation_on(path, a.vessels.segments[j]) != 0) {
+          measured_with[j] = static_cast<std::ptrdiff_t>(i);
+          path_of[j] = path;
+        }
+      }
     }
     classes.push_back(r.flow.cls);
     if (!(r.diameter_um < o.small_vessel_um)) {
