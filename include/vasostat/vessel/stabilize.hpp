@@ -513,14 +513,37 @@ template <grey_pixel T>
     // (2) Lucas–Kanade refinement: minimise sum (norm(frame(x - d)) - norm(ref(x)))^2
     for (int it = 0; it < o.refine_iterations; ++it) {
       double s = 0, s2 = 0, cnt = 0;
-      for (std::ptrdiff_t y = 0; y < ln; y += lk_step) {
-        for (std::ptrdiff_t x = 0; x < ln; x += lk_step) {
-          const double v = detail::bilinear(f, static_cast<double>(lx0 + x) - dx,
-                                            static_cast<double>(ly0 + y) - dy);
-          cur[static_cast<std::size_t>(y * ln + x)] = v;
-          s += v;
-          s2 += v * v;
-          cnt += 1;
+      const double sx0 = static_cast<double>(lx0) - dx, sy0 = static_cast<double>(ly0) - dy;
+      if (sx0 >= 0 && sy0 >= 0 && sx0 + static_cast<double>(ln) < static_cast<double>(w - 1) &&
+          sy0 + static_cast<double>(ln) < static_cast<double>(h - 1)) {
+        // the whole shifted window inside the frame: one set of bilinear weights, no clamping
+        const double fx0 = std::floor(sx0), fy0 = std::floor(sy0);
+        const double ax = sx0 - fx0, ay = sy0 - fy0;
+        const double w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay;
+        const auto ix = static_cast<std::ptrdiff_t>(fx0), iy = static_cast<std::ptrdiff_t>(fy0);
+        for (std::ptrdiff_t y = 0; y < ln; y += lk_step) {
+          const T* r0 = f.row(iy + y) + ix;
+          const T* r1 = f.row(iy + y + 1) + ix;
+          double* cr = cur.data() + y * ln;
+          for (std::ptrdiff_t x = 0; x < ln; x += lk_step) {
+            const double v = w00 * static_cast<double>(r0[x]) + w10 * static_cast<double>(r0[x + 1]) +
+                             w01 * static_cast<double>(r1[x]) + w11 * static_cast<double>(r1[x + 1]);
+            cr[x] = v;
+            s += v;
+            s2 += v * v;
+            cnt += 1;
+          }
+        }
+      } else {
+        for (std::ptrdiff_t y = 0; y < ln; y += lk_step) {
+          for (std::ptrdiff_t x = 0; x < ln; x += lk_step) {
+            const double v = detail::bilinear(f, static_cast<double>(lx0 + x) - dx,
+                                              static_cast<double>(ly0 + y) - dy);
+            cur[static_cast<std::size_t>(y * ln + x)] = v;
+            s += v;
+            s2 += v * v;
+            cnt += 1;
+          }
         }
       }
       const double mean = s / cnt, sd = std::sqrt(std::max(s2 / cnt - mean * mean, 0.0));
