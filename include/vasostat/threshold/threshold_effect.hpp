@@ -153,9 +153,10 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
     if (xs[i] < lo || xs[i] > hi || left < min_side || n - left < min_side) continue;
     out.candidates.push_back(xs[i]);
   }
-  // the deviance is invariant to reparametrising the columns: centre x (column 1 of base) and
-  // the threshold term (the intercept absorbs both shifts) for a well-conditioned Gram matrix
-  // in the normal-equation IRLS
+  // the deviance is invariant to reparametrising the columns: centre x (column 1 of base; the
+  // intercept absorbs the shift) for a better-conditioned Gram matrix in the normal-equation
+  // IRLS. The threshold term stays uncentred: near separation its weights above K vanish and a
+  // centred copy would be collinear with the intercept in the weighted metric.
   const double xc = x.mean();
   Eigen::MatrixXd X(n, base.cols() + 1);
   X.leftCols(base.cols()) = base;
@@ -165,7 +166,6 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
   bool have_start = false;
   for (std::size_t c = 0; c < out.candidates.size(); ++c) {
     X.col(base.cols()) = (x.array() - out.candidates[c]).cwiseMax(0.0).matrix();
-    X.col(base.cols()).array() -= X.col(base.cols()).mean();
     // R's glm.control defaults (25 iterations, 1e-8): a candidate near separation would otherwise
     // iterate to the cap at every K of every bootstrap scan; the chosen K is refitted tightly.
     double dev = 0;

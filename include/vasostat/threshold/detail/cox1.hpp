@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <numbers>
 #include <span>
 #include <vector>
 
@@ -68,16 +69,26 @@ inline cox1_fit cox_binary(std::span<const double> time, std::span<const double>
       }
     }
   };
+  // sum of log risk-set totals as the log of a running product, renormalised by frexp when it
+  // leaves [2^-200, 2^200] (one log per call instead of one per event)
   auto loglik = [&](double b) {
     const double r = std::exp(b);
-    double ll = 0;
+    double linear = 0, prod = 1;
+    long exponent = 0;
     for (const block& bl : blocks) {
       const double d = bl.e0 + bl.e1;
       const double s0 = bl.n0 + bl.n1 * r, d0 = bl.e0 + bl.e1 * r;
-      ll += b * bl.e1;
-      for (double l = 0; l < d; l += 1) ll -= std::log(s0 - l / d * d0);
+      linear += b * bl.e1;
+      for (double l = 0; l < d; l += 1) {
+        prod *= s0 - l / d * d0;
+        if (!(prod < 0x1p200 && prod > 0x1p-200)) {
+          int e = 0;
+          prod = std::frexp(prod, &e);
+          exponent += e;
+        }
+      }
     }
-    return ll;
+    return linear - (std::log(prod) + static_cast<double>(exponent) * std::numbers::ln2);
   };
   cox1_fit out;
   double u = 0, info = 0;
