@@ -45,6 +45,7 @@ Eigen::VectorXd flat(const Eigen::MatrixXd& m) {
 TEST_CASE("predict matches mgcv predict.gam on new data (link, response, terms, lpmatrix)") {
   std::vector<gam_test::reference_case> all = gam_test::gaussian_cases();
   for (const auto& c : gam_test::glm_cases()) all.push_back(c);
+  all.push_back(gam_test::gamma_cases()[0]);  // trees_gamma (the one with a grid)
   for (const auto& c : all) {
     INFO("case " << std::string(c.name));
     auto l = gam_test::load(c);

@@ -105,6 +105,16 @@ inline const std::vector<reference_case>& glm_cases() {
   return cases;
 }
 
+/// Gamma (log link), scale unknown: REML/ML profile log(phi) with the exact gamma likelihood.
+/// trees_gamma has a prediction grid, gamsim_gamma (mgcv gamSim(1) covariates) has not.
+inline const std::vector<reference_case>& gamma_cases() {
+  static const std::vector<reference_case> cases = {
+      {"trees_gamma", {"Height"}, {"Girth"}, {8}, "Volume", vasostat::gam::family::gamma},
+      {"gamsim_gamma", {"x0"}, {"x1", "x2"}, {10, 10}, "y", vasostat::gam::family::gamma},
+  };
+  return cases;
+}
+
 struct loaded_case {
   std::map<std::string, std::vector<double>> data, ref;
   Eigen::MatrixXd covariates;

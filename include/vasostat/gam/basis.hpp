@@ -114,6 +114,28 @@ inline int bspline_nonzero(const std::vector<double>& t, int degree, int k, doub
   return i - degree;
 }
 
+/// Non-zero values of the unconstrained basis row at x inside [lower, upper]; returns the
+/// index of the first. Cubic P-splines on their equally spaced knots use the closed-form
+/// uniform cubic B-spline pieces; other degrees de Boor's recursion.
+inline int raw_row(const smooth_basis& s, double x, double* out) noexcept {
+  if (s.degree == 3) {
+    const double t0 = s.knots[3];
+    const double dx = s.knots[4] - s.knots[3];
+    int i = 3 + static_cast<int>(std::floor((x - t0) / dx));
+    i = std::clamp(i, 3, s.k - 1);
+    const double ti = s.knots[static_cast<std::size_t>(i)];
+    const double u = (x - ti) / (s.knots[static_cast<std::size_t>(i + 1)] - ti);
+    const double v = 1 - u, u2 = u * u, u3 = u2 * u;
+    constexpr double sixth = 1.0 / 6.0;
+    out[0] = v * v * v * sixth;
+    out[1] = (3 * u3 - 6 * u2 + 4) * sixth;
+    out[2] = (-3 * u3 + 3 * u2 + 3 * u + 1) * sixth;
+    out[3] = u3 * sixth;
+    return i - 3;
+  }
+  return bspline_nonzero(s.knots, s.degree, s.k, x, 0, out);
+}
+
 /// Unconstrained basis row (k values) of the deriv-th derivative at x, with mgcv's linear
 /// extension outside [lower, upper].
 inline void unconstrained_row(const smooth_basis& s, double x, int deriv, double* row) noexcept {
@@ -180,9 +202,14 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
   }
   VASOSTAT_EXPECTS(hi > lo, where + ": " + name + " is constant (a smooth needs a varying covariate)");
   {
-    std::vector<double> sorted(x.begin(), x.end());
-    std::sort(sorted.begin(), sorted.end());
-    const auto distinct = std::unique(sorted.begin(), sorted.end()) - sorted.begin();
+    // at least k distinct values: collect distinct values until k are seen (O(n k) at worst)
+    std::vector<double> seen;
+    seen.reserve(static_cast<std::size_t>(o.k));
+    for (double v : x) {
+      if (std::find(seen.begin(), seen.end(), v) == seen.end()) seen.push_back(v);
+      if (static_cast<int>(seen.size()) >= o.k) break;
+    }
+    const auto distinct = static_cast<std::ptrdiff_t>(seen.size());
     VASOSTAT_EXPECTS(distinct >= o.k, where + ": " + name + ".k (" + std::to_string(o.k) +
                                           ") is larger than the number of distinct values (" +
                                           std::to_string(distinct) + ")");
@@ -203,7 +230,7 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
   double max_row = 0.0;
   double vals[16];
   for (double v : x) {
-    const int first = detail::bspline_nonzero(s.knots, s.degree, s.k, v, 0, vals);
+    const int first = detail::raw_row(s, v, vals);
     double row_abs = 0.0;
     for (int r = 0; r <= s.degree; ++r) {
       colsum[first + r] += vals[r];
@@ -220,32 +247,24 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
   s.householder /= v0;
   s.tau = (beta - colsum[0]) / beta;
   const Eigen::MatrixXd d = detail::difference_matrix(o.k, o.penalty_order);
-  Eigen::MatrixXd dd = d.transpose() * d;
+  const Eigen::MatrixXd dd = d.transpose() * d;
   const double norm1 = dd.cwiseAbs().colwise().sum().maxCoeff();
   s.penalty_scale = norm1 / (max_row * max_row);
-  dd /= s.penalty_scale;
-  // Z' S Z with Z = H[:, 1:], H symmetric
-  Eigen::MatrixXd h = Eigen::MatrixXd::Identity(o.k, o.k) -
-                      s.tau * s.householder * s.householder.transpose();
-  const Eigen::MatrixXd z = h.rightCols(o.k - 1);
-  s.penalty = z.transpose() * dd * z;
-  s.penalty = 0.5 * (s.penalty + s.penalty.transpose()).eval();
-  Eigen::VectorXd ev;
-  Eigen::MatrixXd evec;
-  detail::sym_eigen(s.penalty, ev, evec);
-  const double tol = ev.cwiseAbs().maxCoeff() * 1e-10;
-  s.penalty_rank = 0;
+  // Penalty root E = D Z / sqrt(scale) with Z = H[:, 1:] (H = I - tau v v'), so E'E = Z'SZ.
+  // E has full row rank k - m (the constraint direction is not orthogonal to the penalty null
+  // space: the column sums add up to n), so the product of the non-zero eigenvalues of E'E is
+  // det(E E'), from a Cholesky factor
+  const Eigen::VectorXd dv = d * s.householder;
+  Eigen::MatrixXd dz = d.rightCols(o.k - 1);
+  for (Eigen::Index c = 0; c < dz.cols(); ++c)
+    for (Eigen::Index r = 0; r < dz.rows(); ++r) dz(r, c) -= s.tau * dv[r] * s.householder[c + 1];
+  s.penalty_root = dz / std::sqrt(s.penalty_scale);
+  s.penalty = s.penalty_root.transpose() * s.penalty_root;
+  s.penalty_rank = static_cast<int>(s.penalty_root.rows());
+  Eigen::MatrixXd chol;
+  detail::cholesky_upper(s.penalty_root * s.penalty_root.transpose(), chol);
   s.log_det_penalty = 0;
-  for (Eigen::Index j = 0; j < ev.size(); ++j) {
-    if (ev[j] > tol) {
-      ++s.penalty_rank;
-      s.log_det_penalty += std::log(ev[j]);
-    }
-  }
-  s.penalty_root.resize(s.penalty_rank, s.penalty.cols());
-  for (Eigen::Index j = 0, r = 0; j < ev.size(); ++j)
-    if (ev[j] > tol)
-      s.penalty_root.row(r++) = std::sqrt(ev[j]) * evec.col(j).transpose();
+  for (Eigen::Index j = 0; j < chol.rows(); ++j) s.log_det_penalty += 2 * std::log(chol(j, j));
   return s;
 }
 

@@ -2,7 +2,8 @@
 // Penalized-spline GAM fitting (Wood 2011 JRSSB 73:3-36; Wood 2017, Generalized Additive
 // Models, 2nd ed.): y ~ 1 + covariates + sum_j f_j(x_j), f_j P-splines (gam/basis.hpp), with
 // smoothing parameters chosen by REML (default), ML, GCV/UBRE, or fixed. Gaussian fits use the
-// accumulated X'WX / X'Wy once (O(n p^2), then O(p^3) per Newton step); binomial and Poisson
+// accumulated X'WX / X'Wy once (from sparse B-spline rows, gam/detail/design.hpp; then O(p^3)
+// per Newton step); binomial and Poisson
 // fits run penalized IRLS with step halving inside each outer step. The outer optimiser is
 // Newton on log(lambda) with exact gradients (exact Hessian for Gaussian REML, otherwise a
 // central difference of the exact gradient), eigenvalue-flipped and step-capped as in Wood
@@ -45,10 +46,6 @@ struct fit_options {
   int max_pirls_iterations = 200;
   double tolerance = 1e-10;  ///< outer convergence: |gradient| <= tolerance * (1 + |score|)
   double pirls_tolerance = 1e-11;
-  /// Designs with at most this many entries (n x p) are cached; larger ones are rebuilt in
-  /// chunks of `chunk_rows` rows on every pass, so memory stays O(p^2) beyond the data.
-  std::ptrdiff_t cache_entries = 1 << 21;
-  std::ptrdiff_t chunk_rows = 8192;
 };
 
 /// One row of the parametric table (mgcv summary.gam p.table).
@@ -100,12 +97,22 @@ struct rho_state {
   Eigen::MatrixXd a;  // (X'WX + S)^-1
   double deviance = 0, penalty = 0, log_det_h = 0, score = 0;
   double saturated = 0;
+  double reml_scale = 1;  ///< gamma: the scale profiled in the REML/ML criterion
   double rss_tail = 0, f_norm2 = 0;
   Eigen::VectorXd grad;
   Eigen::MatrixXd hess;
   bool ok = true;
   bool pirls_converged = true;
   int pirls_iterations = 0;
+};
+
+/// B with B'B = D xtwx D (pivoted LDL', D the diagonal equilibration), stored in the
+/// pivoted column order where it is upper triangular, and f solving B'f = P(d .* rhs).
+/// Depends on the weights only, so Gaussian fits factor once for all smoothing parameters.
+struct xtwx_factor {
+  Eigen::VectorXd d, f;
+  std::vector<Eigen::Index> perm, position;  // position[perm[j]] = j
+  Eigen::MatrixXd top;
 };
 
 struct fitter {
@@ -122,6 +129,7 @@ struct fitter {
   Eigen::MatrixXd g_xtwx;
   Eigen::VectorXd g_xtwz;
   double g_zwz = 0, shift = 0;
+  xtwx_factor g_factor;
   Eigen::MatrixXd u0;  ///< orthonormal basis of the null space of S_lambda (p x mp), for ML
 
   /// ML needs log|H_RR| and H_RR^-1, H_RR = U1'HU1 the block of H on the range space of
@@ -166,70 +174,120 @@ struct fitter {
     return q;
   }
 
-  /// Solves (xtwx + S) beta = rhs stably: with B'B = D xtwx D (pivoted LDLT, D diagonal
-  /// equilibration) and E'E = S, QR of [B; E D] (Wood 2011 §3: the condition number of the
-  /// augmented factor is the square root of that of H); fills beta, a = H^-1, log_det_h and
-  /// rss_tail = ||f||^2 - ||R beta_eq||^2-part needed for an accurate penalized deviance.
-  bool solve(const Eigen::MatrixXd& xtwx, const Eigen::VectorXd& rhs, const Eigen::VectorXd& lambda,
-             rho_state& st) const {
-    Eigen::VectorXd d(p);
+  void factor(const Eigen::MatrixXd& xtwx, const Eigen::VectorXd& rhs, xtwx_factor& fa) const {
+    fa.d.resize(p);
     for (Eigen::Index i = 0; i < p; ++i) {
-      double h = xtwx(i, i);
-      d[i] = h > 0 ? 1.0 / std::sqrt(h) : 1.0;
+      const double h = xtwx(i, i);
+      fa.d[i] = h > 0 ? 1.0 / std::sqrt(h) : 1.0;
     }
     Eigen::MatrixXd xs(p, p);
     for (Eigen::Index j = 0; j < p; ++j)
-      for (Eigen::Index i = 0; i < p; ++i) xs(i, j) = d[i] * xtwx(i, j) * d[j];
+      for (Eigen::Index i = 0; i < p; ++i) xs(i, j) = fa.d[i] * xtwx(i, j) * fa.d[j];
     const pivoted_ldlt ldlt(xs);
     const double dtol = std::max(ldlt.d.cwiseAbs().maxCoeff(), 1e-300) * 1e-14;
-    // B = sqrt(D) L' P (B'B = xs), f solves B' f = d .* rhs
-    Eigen::Index rows = p;
-    for (Eigen::Index j = 0; j < m; ++j) rows += (*bases)[static_cast<std::size_t>(j)].penalty_rank;
-    Eigen::MatrixXd aug = Eigen::MatrixXd::Zero(rows, p);
-    Eigen::VectorXd f(p);
-    for (Eigen::Index i = 0; i < p; ++i) f[i] = d[ldlt.perm[static_cast<std::size_t>(i)]] * rhs[ldlt.perm[static_cast<std::size_t>(i)]];
-    for (Eigen::Index i = 0; i < p; ++i)  // forward solve L g = P (d .* rhs)
-      for (Eigen::Index k = 0; k < i; ++k) f[i] -= ldlt.l(i, k) * f[k];
+    fa.perm = ldlt.perm;
+    fa.position.resize(static_cast<std::size_t>(p));
+    for (Eigen::Index j = 0; j < p; ++j) fa.position[static_cast<std::size_t>(fa.perm[static_cast<std::size_t>(j)])] = j;
+    fa.f.resize(p);
     for (Eigen::Index i = 0; i < p; ++i) {
-      const double s = ldlt.d[i] > dtol ? std::sqrt(ldlt.d[i]) : 0.0;
-      f[i] = s > 0 ? f[i] / s : 0.0;
-      for (Eigen::Index j = i; j < p; ++j) aug(i, ldlt.perm[static_cast<std::size_t>(j)]) = s * ldlt.l(j, i);
+      const Eigen::Index o = fa.perm[static_cast<std::size_t>(i)];
+      fa.f[i] = fa.d[o] * rhs[o];
     }
-    Eigen::Index r0 = p;
+    for (Eigen::Index i = 0; i < p; ++i)  // forward solve L g = P (d .* rhs)
+      for (Eigen::Index k = 0; k < i; ++k) fa.f[i] -= ldlt.l(i, k) * fa.f[k];
+    fa.top = Eigen::MatrixXd::Zero(p, p);
+    for (Eigen::Index i = 0; i < p; ++i) {
+      const double sq = ldlt.d[i] > dtol ? std::sqrt(ldlt.d[i]) : 0.0;
+      fa.f[i] = sq > 0 ? fa.f[i] / sq : 0.0;
+      for (Eigen::Index j = i; j < p; ++j) fa.top(i, j) = sq * ldlt.l(j, i);
+    }
+  }
+
+  /// Solves (xtwx + S) beta = rhs stably (Wood 2011 §3): QR of [B; E D] with E'E = S_lambda
+  /// (the condition number of the augmented factor is the square root of that of H). B is
+  /// already triangular, so each Householder vector has 1 + rank(S) non-zeros. Fills beta,
+  /// a = H^-1, log_det_h, rss_tail and f_norm2 (penalized deviance without cancellation).
+  bool solve_factored(const xtwx_factor& fa, const Eigen::VectorXd& lambda, rho_state& st) const {
+    Eigen::Index q = 0;
+    for (Eigen::Index j = 0; j < m; ++j) q += (*bases)[static_cast<std::size_t>(j)].penalty_rank;
+    Eigen::MatrixXd r = fa.top;                        // p x p, pivoted column order
+    Eigen::MatrixXd pen = Eigen::MatrixXd::Zero(q, p);  // penalty rows, pivoted column order
+    Eigen::Index r0 = 0;
     for (Eigen::Index j = 0; j < m; ++j) {
       const auto& e = (*bases)[static_cast<std::size_t>(j)].penalty_root;
       const Eigen::Index fj = first[static_cast<std::size_t>(j)];
       const double sl = std::sqrt(lambda[j]);
-      for (Eigen::Index c = 0; c < e.cols(); ++c)
-        for (Eigen::Index r = 0; r < e.rows(); ++r) aug(r0 + r, fj + c) = sl * e(r, c) * d[fj + c];
+      for (Eigen::Index c = 0; c < e.cols(); ++c) {
+        const Eigen::Index col = fa.position[static_cast<std::size_t>(fj + c)];
+        for (Eigen::Index rr = 0; rr < e.rows(); ++rr) pen(r0 + rr, col) = sl * e(rr, c) * fa.d[fj + c];
+      }
       r0 += e.rows();
     }
-    Eigen::VectorXd qtb = Eigen::VectorXd::Zero(rows);
-    qtb.head(p) = f;
-    householder_qr(aug, qtb);  // aug's top p x p upper triangle is now R
+    Eigen::VectorXd top_rhs = fa.f, tail = Eigen::VectorXd::Zero(q), work(p);
+    for (Eigen::Index k = 0; k < p; ++k) {
+      // Householder on (r(k,k), pen(:,k)); rows above k are untouched
+      double tail2 = 0;
+      for (Eigen::Index i = 0; i < q; ++i) tail2 += pen(i, k) * pen(i, k);
+      if (tail2 == 0) continue;
+      const double x0 = r(k, k);
+      const double norm = std::sqrt(x0 * x0 + tail2);
+      const double alpha = x0 > 0 ? -norm : norm;
+      const double v0 = x0 - alpha;
+      const double beta = 2 / (v0 * v0 + tail2);
+      r(k, k) = alpha;
+      const Eigen::Index rest = p - k - 1;
+      if (rest > 0) {  // t = beta (v0 r(k, j) + pen(:, k)'pen(:, j)) for j > k, then the update
+        auto t = work.head(rest);
+        t.noalias() = pen.rightCols(rest).transpose() * pen.col(k);
+        t += v0 * r.row(k).tail(rest).transpose();
+        t *= beta;
+        r.row(k).tail(rest) -= v0 * t.transpose();
+        pen.rightCols(rest).noalias() -= pen.col(k) * t.transpose();
+      }
+      double t = v0 * top_rhs[k];
+      for (Eigen::Index i = 0; i < q; ++i) t += pen(i, k) * tail[i];
+      t *= beta;
+      top_rhs[k] -= t * v0;
+      for (Eigen::Index i = 0; i < q; ++i) tail[i] -= t * pen(i, k);
+      for (Eigen::Index i = 0; i < q; ++i) pen(i, k) = 0;
+    }
     double ld = 0;
     double rmax = 0;
-    for (Eigen::Index i = 0; i < p; ++i) rmax = std::max(rmax, std::abs(aug(i, i)));
+    for (Eigen::Index i = 0; i < p; ++i) rmax = std::max(rmax, std::abs(r(i, i)));
     for (Eigen::Index i = 0; i < p; ++i) {
-      if (!(std::abs(aug(i, i)) > 1e-12 * rmax)) return false;
-      ld += 2 * std::log(std::abs(aug(i, i))) - 2 * std::log(d[i]);
+      if (!(std::abs(r(i, i)) > 1e-12 * rmax)) return false;
+      ld += 2 * std::log(std::abs(r(i, i))) - 2 * std::log(fa.d[i]);
     }
     st.log_det_h = ld;
-    Eigen::VectorXd beta_eq = qtb.head(p);
-    upper_solve(aug, beta_eq);
-    st.beta = d.cwiseProduct(beta_eq);
-    // ||[f;0] - M beta||^2 = ||qtb tail||^2 ; f'f = the explained part of z'Wz
-    st.rss_tail = qtb.tail(rows - p).squaredNorm();
-    st.f_norm2 = f.squaredNorm();
-    const Eigen::MatrixXd rinv = upper_inverse(aug, p);
+    Eigen::VectorXd beta_eq = top_rhs;
+    upper_solve(r, beta_eq);
+    st.beta.resize(p);
+    for (Eigen::Index j = 0; j < p; ++j) {
+      const Eigen::Index o = fa.perm[static_cast<std::size_t>(j)];
+      st.beta[o] = fa.d[o] * beta_eq[j];
+    }
+    // ||[f;0] - M beta||^2 = ||Q'[f;0] tail||^2 ; f'f = the explained part of z'Wz
+    st.rss_tail = tail.squaredNorm();
+    st.f_norm2 = fa.f.squaredNorm();
+    const Eigen::MatrixXd rinv = upper_inverse(r, p);
     st.a.resize(p, p);
-    for (Eigen::Index j = 0; j < p; ++j)
+    for (Eigen::Index j = 0; j < p; ++j) {
+      const Eigen::Index oj = fa.perm[static_cast<std::size_t>(j)];
       for (Eigen::Index i = j; i < p; ++i) {
-        double s = 0;
-        for (Eigen::Index k = j; k < p; ++k) s += rinv(i, k) * rinv(j, k);
-        st.a(i, j) = st.a(j, i) = d[i] * s * d[j];
+        double sum = 0;
+        for (Eigen::Index k = i; k < p; ++k) sum += rinv(i, k) * rinv(j, k);
+        const Eigen::Index oi = fa.perm[static_cast<std::size_t>(i)];
+        st.a(oi, oj) = st.a(oj, oi) = fa.d[oi] * sum * fa.d[oj];
       }
+    }
     return true;
+  }
+
+  bool solve(const Eigen::MatrixXd& xtwx, const Eigen::VectorXd& rhs, const Eigen::VectorXd& lambda,
+             rho_state& st) const {
+    xtwx_factor fa;
+    factor(xtwx, rhs, fa);
+    return solve_factored(fa, lambda, st);
   }
 
   [[nodiscard]] double log_det_s(const Eigen::VectorXd& rho) const {
@@ -251,23 +309,14 @@ struct fitter {
       swz += wt(i) * (y[i] - of(i));
     }
     shift = sw > 0 ? swz / sw : 0.0;
-    g_zwz = 0;
-    Eigen::VectorXd zc, wc;
-    x->for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
-      const Eigen::Index rows = xc.rows();
-      zc.resize(rows);
-      wc.resize(rows);
-      for (Eigen::Index i = 0; i < rows; ++i) {
-        const auto ii = static_cast<std::size_t>(i0 + i);
-        zc[i] = y[ii] - of(ii) - shift;
-        wc[i] = wt(ii);
-      }
-      g_xtwx.selfadjointView<Eigen::Lower>().rankUpdate(
-          (xc.array().colwise() * wc.array().sqrt()).matrix().transpose());
-      g_xtwz.noalias() += xc.transpose() * (wc.array() * zc.array()).matrix();
-      g_zwz += (wc.array() * zc.array().square()).sum();
-    });
-    g_xtwx = g_xtwx.selfadjointView<Eigen::Lower>();
+    x->accumulate(
+        [&](Eigen::Index i, double, double& wi, double& zi) {
+          const auto ii = static_cast<std::size_t>(i);
+          wi = wt(ii);
+          zi = y[ii] - of(ii) - shift;
+        },
+        g_xtwx, g_xtwz, g_zwz);
+    factor(g_xtwx, g_xtwz, g_factor);
   }
 
   /// Gaussian REML / GCV score, exact gradient, and (REML) exact Hessian at rho.
@@ -275,7 +324,7 @@ struct fitter {
     rho_state st;
     const Eigen::VectorXd lambda = rho.array().exp().matrix();
     st.xtwx = g_xtwx;
-    if (!solve(g_xtwx, g_xtwz, lambda, st)) {
+    if (!solve_factored(g_factor, lambda, st)) {
       st.ok = false;
       return st;
     }
@@ -373,33 +422,34 @@ struct fitter {
     double pdev_old = std::numeric_limits<double>::infinity();
     Eigen::MatrixXd xtwx(p, p);
     Eigen::VectorXd xtwz(p);
-    Eigen::VectorXd eta, wc, zc;
     st.pirls_converged = false;
+    // gamma-log is not canonical: the Laplace REML/ML needs H with the Newton weights y / mu
+    // (Wood 2011 §3.3), which are positive, so PIRLS runs with them (same fixed point); GCV
+    // uses the Fisher weights, as mgcv does
+    const bool newton_weights = fam == gam::family::gamma && meth != gam::method::gcv;
     int halvings = 0;
     for (int it = 0; it < opt->max_pirls_iterations; ++it) {
       // pass: deviance at beta, weights and working response
-      xtwx.setZero();
-      xtwz.setZero();
-      double dev = 0;
-      x->for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
-        const Eigen::Index rows = xc.rows();
-        eta.noalias() = xc * beta;
-        wc.resize(rows);
-        zc.resize(rows);
-        for (Eigen::Index i = 0; i < rows; ++i) {
-          const auto ii = static_cast<std::size_t>(i0 + i);
-          const double e = eta[i] + of(ii);
-          const double mu = linkinv(fam, e);
-          const double me = mu_eta(fam, e, mu);
-          dev += deviance_residual(fam, y[ii], mu, wt(ii));
-          const double v = variance(fam, mu);
-          wc[i] = wt(ii) * me * me / v;
-          zc[i] = eta[i] + (y[ii] - mu) / me;
-        }
-        xtwx.selfadjointView<Eigen::Lower>().rankUpdate(
-            (xc.array().colwise() * wc.array().sqrt()).matrix().transpose());
-        xtwz.noalias() += xc.transpose() * (wc.array() * zc.array()).matrix();
-      });
+      double dev = 0, zwz = 0;
+      const Eigen::VectorXd beta_raw = x->to_raw(beta);
+      x->accumulate(
+          [&](Eigen::Index i, double eta, double& wi, double& zi) {
+            const auto ii = static_cast<std::size_t>(i);
+            const double e = eta + of(ii);
+            const double mu = linkinv(fam, e);
+            const double me = mu_eta(fam, e, mu);
+            dev += deviance_residual(fam, y[ii], mu, wt(ii));
+            if (newton_weights) {
+              double wn = 0, dwn = 0;
+              irls_weight(fam, y[ii], mu, wn, dwn);
+              wi = wt(ii) * wn;
+              zi = working_response(fam, eta, y[ii], mu, me);
+            } else {
+              wi = wt(ii) * me * me / variance(fam, mu);
+              zi = eta + (y[ii] - mu) / me;
+            }
+          },
+          xtwx, xtwz, zwz, beta_raw.data());
       double pen = 0;
       for (Eigen::Index j = 0; j < m; ++j) pen += lambda[j] * quad(beta, j);
       const double pdev = dev + pen;
@@ -412,7 +462,6 @@ struct fitter {
         continue;
       }
       halvings = 0;
-      xtwx = xtwx.selfadjointView<Eigen::Lower>();
       st.deviance = dev;
       st.penalty = pen;
       st.beta = beta;
@@ -436,6 +485,38 @@ struct fitter {
     return st;
   }
 
+  /// Minimises f(u) = dp e^-u / 2 - ls(e^u) - (mp/2) u over u = log phi (gamma family) by
+  /// safeguarded Newton from phi = dp / (n - mp); writes ls at the optimum to `ls_out`.
+  double gamma_profile_scale(double dp, double mpp, double& ls_out) const {
+    const double* wp = w.empty() ? nullptr : w.data();
+    double u = std::log(std::max(dp, 1e-300) / std::max(n - mpp, 1.0));
+    double ls = 0, d1 = 0, d2 = 0;
+    const auto value = [&](double uu) {
+      gamma_saturated(y.data(), wp, y.size(), std::exp(uu), ls, d1, d2);
+      return 0.5 * dp * std::exp(-uu) - ls - 0.5 * mpp * uu;
+    };
+    double f = value(u);
+    for (int it = 0; it < 100; ++it) {
+      const double g = -0.5 * dp * std::exp(-u) - d1 - 0.5 * mpp;
+      const double h = 0.5 * dp * std::exp(-u) - d2;
+      double step = h > 0 ? -g / h : (g > 0 ? -1.0 : 1.0);
+      step = std::clamp(step, -5.0, 5.0);
+      double un = u + step, fn = value(un);
+      for (int half = 0; half < 60 && !(fn <= f); ++half) {
+        step *= 0.5;
+        un = u + step;
+        fn = value(un);
+      }
+      if (!(fn <= f)) break;
+      u = un;
+      f = fn;
+      if (std::abs(step) < 1e-14 * (1 + std::abs(u))) break;
+    }
+    value(u);
+    ls_out = ls;
+    return std::exp(u);
+  }
+
   rho_state glm_eval(const Eigen::VectorXd& rho, const Eigen::VectorXd& start, int order) const {
     rho_state st = pirls(rho, start);
     if (!st.ok) return st;
@@ -450,7 +531,13 @@ struct fitter {
         const Eigen::Index f = first[static_cast<std::size_t>(j)];
         tau -= lambda[j] * (st.a.block(f, f, s.rows(), s.cols()) * s).trace();
       }
-      st.score = st.deviance / n - 1 + 2 * opt->gamma * tau / n;
+      if (fam == gam::family::gamma) {
+        // scale unknown: GCV, n D / (n - gamma tr F)^2
+        const double denom = n - opt->gamma * tau;
+        st.score = n * st.deviance / (denom * denom);
+      } else {
+        st.score = st.deviance / n - 1 + 2 * opt->gamma * tau / n;
+      }
       return st;
     }
     const bool ml = meth == gam::method::ml;
@@ -458,8 +545,20 @@ struct fitter {
     double ld_null = 0;
     if (ml) ld_null = range_inverse(st.a, ar);
     const Eigen::MatrixXd& adet = ml ? ar : st.a;  // A_R for ML (see range_inverse)
-    st.score = 0.5 * st.deviance - st.saturated + 0.5 * st.penalty + 0.5 * (st.log_det_h + ld_null) -
-               0.5 * log_det_s(rho) - (ml ? 0.0 : 0.5 * mp * std::log(2 * std::numbers::pi));
+    double phi = 1;
+    if (fam == gam::family::gamma) {
+      // unknown scale (Wood 2011 §4; mgcv treats log phi as one more Newton coordinate):
+      // V = D_p/(2 phi) - ls(phi) + log|H|/2 - log|S|+/2 - (M_p/2) log(2 pi phi) with ls the
+      // exact gamma saturated log-likelihood (ML: no M_p term). Minimised here over u = log phi
+      // for the current beta (which does not depend on phi), so V(rho) is the profile and its
+      // rho-gradient at the profiled phi is the joint gradient (envelope theorem).
+      st.reml_scale = phi = gamma_profile_scale(st.deviance + st.penalty, ml ? 0.0 : mp, st.saturated);
+      st.score = (st.deviance + st.penalty) / (2 * phi) - st.saturated + 0.5 * (st.log_det_h + ld_null) -
+                 0.5 * log_det_s(rho) - (ml ? 0.0 : 0.5 * mp * std::log(2 * std::numbers::pi * phi));
+    } else {
+      st.score = 0.5 * st.deviance - st.saturated + 0.5 * st.penalty + 0.5 * (st.log_det_h + ld_null) -
+                 0.5 * log_det_s(rho) - (ml ? 0.0 : 0.5 * mp * std::log(2 * std::numbers::pi));
+    }
     if (order >= 1) {
       Eigen::MatrixXd dbeta(p, m);
       Eigen::VectorXd g(m);
@@ -467,23 +566,26 @@ struct fitter {
         const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
         const Eigen::Index f = first[static_cast<std::size_t>(j)];
         dbeta.col(j) = -lambda[j] * (st.a.middleCols(f, s.cols()) * (s * st.beta.segment(f, s.rows())));
-        g[j] = 0.5 * lambda[j] * quad(st.beta, j) +
+        g[j] = 0.5 * lambda[j] * quad(st.beta, j) / phi +
                0.5 * lambda[j] * (adet.block(f, f, s.rows(), s.cols()) * s).trace() -
                0.5 * (*bases)[static_cast<std::size_t>(j)].penalty_rank;
       }
       // d log|H| through the weights: sum_i w_i' h_i (X dbeta_k)_i
       Eigen::VectorXd extra = Eigen::VectorXd::Zero(m);
-      x->for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
-        const Eigen::VectorXd eta = xc * st.beta;
-        const Eigen::VectorXd lev = (xc * adet).cwiseProduct(xc).rowwise().sum();
-        const Eigen::MatrixXd deta = xc * dbeta;
-        for (Eigen::Index i = 0; i < xc.rows(); ++i) {
-          const auto ii = static_cast<std::size_t>(i0 + i);
-          const double mu = linkinv(fam, eta[i] + of(ii));
-          double wi = 0, dwi = 0;
-          irls_weight(fam, mu, wi, dwi);
-          extra += (wt(ii) * dwi * lev[i]) * deta.row(i).transpose();
-        }
+      const Eigen::VectorXd beta_raw = x->to_raw(st.beta);
+      const Eigen::MatrixXd a_raw = x->to_raw(adet);
+      Eigen::MatrixXd db_raw(x->p_raw, m);
+      for (Eigen::Index j = 0; j < m; ++j) db_raw.col(j) = x->to_raw(Eigen::VectorXd(dbeta.col(j)));
+      std::vector<Eigen::Index> idx(static_cast<std::size_t>(x->p_raw));
+      std::vector<double> val(static_cast<std::size_t>(x->p_raw));
+      x->for_each_row([&](Eigen::Index i, const double* par, const Eigen::Index* nf, const double* nv) {
+        const auto ii = static_cast<std::size_t>(i);
+        const double mu = linkinv(fam, x->row_dot(par, nf, nv, beta_raw.data()) + of(ii));
+        double wi = 0, dwi = 0;
+        irls_weight(fam, y[ii], mu, wi, dwi);
+        const double c = wt(ii) * dwi * x->row_quad(par, nf, nv, a_raw, idx.data(), val.data());
+        if (c == 0) return;
+        for (Eigen::Index j = 0; j < m; ++j) extra[j] += c * x->row_dot(par, nf, nv, &db_raw(0, j));
       });
       st.grad = g + 0.5 * extra;
     }
@@ -571,8 +673,7 @@ struct fitter {
   for (const auto& s : smooths) des.xs.push_back(s.x);
   des.bases = &out.smooths;
   des.first = out.smooth_first;
-  des.chunk = std::max<std::ptrdiff_t>(64, options.chunk_rows);
-  des.prepare_cache(options.cache_entries);
+  des.prepare();
 
   detail::fitter ft;
   ft.x = &des;
@@ -607,9 +708,6 @@ struct fitter {
   const bool gaussian = options.family == gam::family::gaussian;
   const bool scale_known = options.family == gam::family::binomial || options.family == gam::family::poisson;
   out.scale_estimated = !scale_known;
-  if (options.family == gam::family::gamma)
-    out.warnings.push_back("gamma family: smoothing parameters use the Fisher-weight PIRLS fit with "
-                           "the scale profiled by Pearson; not matched to mgcv");
 
   // starting coefficients for PIRLS: eta from a mustart as glm() does
   Eigen::VectorXd beta0 = Eigen::VectorXd::Zero(p);
@@ -666,9 +764,9 @@ struct fitter {
   };
   // gradient and Hessian restricted to the free coordinates; Hessian by central differences
   // of the exact gradient where no exact Hessian is available
+  const bool exact_hess =
+      gaussian && (options.method == gam::method::reml || options.method == gam::method::ml);
   const auto full_eval = [&](const Eigen::VectorXd& r) {
-    const bool exact_hess =
-        gaussian && (options.method == gam::method::reml || options.method == gam::method::ml);
     detail::rho_state st = evaluate(r, exact_hess ? 2 : 1);
     if (!st.ok) return st;
     if (!gaussian && options.method == gam::method::gcv) {
@@ -788,12 +886,13 @@ struct fitter {
         const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
         trial[j] = std::clamp(trial[j] + step[a], rho_init[j] - rho_span, rho_init[j] + rho_span);
       }
-      detail::rho_state cand = evaluate(trial, 0);
+      // with an exact Hessian the trial point is evaluated fully once (kept if accepted)
+      detail::rho_state cand = evaluate(trial, exact_hess ? 2 : 0);
       if (cand.ok && cand.score <= cur.score + 1e-13 * std::abs(cur.score)) {
         const bool same = (trial - rho).cwiseAbs().maxCoeff() < 1e-12;
         const double previous = cur.score;
         rho = trial;
-        cur = full_eval(rho);
+        cur = exact_hess ? std::move(cand) : full_eval(rho);
         improved = !same;
         // flat criterion (a smoothing parameter running to infinity): stop once the score no
         // longer changes and the gradient is small on mgcv's scale (conv.tol 1e-6)
@@ -819,7 +918,7 @@ struct fitter {
       if (fs_steps++ > 20) break;
       Eigen::VectorXd trial = rho;
       const Eigen::VectorXd lambda = rho.array().exp().matrix();
-      const double phi = gaussian ? (cur.deviance + cur.penalty) / std::max(ft.n - ft.mp, 1.0) : 1.0;
+      const double phi = gaussian ? (cur.deviance + cur.penalty) / std::max(ft.n - ft.mp, 1.0) : cur.reml_scale;
       for (Eigen::Index a = 0; a < nf; ++a) {
         const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
         const auto& b = out.smooths[static_cast<std::size_t>(j)];
@@ -838,6 +937,25 @@ struct fitter {
       }
       rho = trial;
       cur = cand;
+    }
+  }
+  if (converged && cur.ok) {
+    // a smoothing parameter that stopped far above its start on a flat criterion (a term
+    // shrunk towards its null space, where finite-difference gradients are noise) is moved to
+    // the null-space limit when that does not worsen the score
+    Eigen::VectorXd trial = rho;
+    bool any = false;
+    for (const Eigen::Index j : free_idx)
+      if (rho[j] >= rho_init[j] + 8 && rho[j] < rho_init[j] + rho_flat - 1e-9) {
+        trial[j] = rho_init[j] + rho_flat;
+        any = true;
+      }
+    if (any) {
+      detail::rho_state cand = full_eval(trial);
+      if (cand.ok && cand.score <= cur.score + 1e-13 * std::abs(cur.score)) {
+        rho = trial;
+        cur = std::move(cand);
+      }
     }
   }
   if (!converged && !free_idx.empty())
@@ -859,6 +977,24 @@ struct fitter {
   Eigen::VectorXd beta = cur.beta;
   if (gaussian) beta[0] += ft.shift;
   out.coefficients = beta;
+  if (options.family == gam::family::gamma) {
+    // mgcv's EDF, Vp and smooth tests use the Fisher weights (prior weights for gamma-log),
+    // while the REML criterion above uses the Newton ones
+    Eigen::MatrixXd xtwx;
+    Eigen::VectorXd unused;
+    double unused_zwz = 0;
+    des.accumulate(
+        [&](Eigen::Index i, double, double& wi, double& zi) {
+          wi = ft.wt(static_cast<std::size_t>(i));
+          zi = 0;
+        },
+        xtwx, unused, unused_zwz);
+    detail::rho_state fisher;
+    if (ft.solve(xtwx, Eigen::VectorXd::Zero(p), rho.array().exp().matrix(), fisher)) {
+      cur.xtwx = xtwx;
+      cur.a = fisher.a;
+    }
+  }
   const Eigen::MatrixXd f_mat = cur.a * cur.xtwx;
   out.edf_per_coefficient = f_mat.diagonal();
   out.edf_total = f_mat.trace();
@@ -867,9 +1003,7 @@ struct fitter {
   out.linear_predictor.resize(n);
   out.fitted.resize(n);
   double dev = 0, sw = 0, swy = 0;
-  des.for_each_chunk([&](Eigen::Index i0, const Eigen::Ref<const Eigen::MatrixXd>& xc) {
-    out.linear_predictor.segment(i0, xc.rows()).noalias() = xc * beta;
-  });
+  des.multiply(beta, out.linear_predictor);
   double pearson = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
     const auto ii = static_cast<std::size_t>(i);

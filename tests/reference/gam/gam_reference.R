@@ -87,3 +87,10 @@ write_case("birthwt_binomial", low ~ age + smoke + s(lwt, bs = "ps"), bw, family
 qk <- data.frame(stations = quakes$stations, mag = quakes$mag, depth = quakes$depth)
 qkg <- data.frame(mag = c(4.1, 4.6, 5.2, 6.0), depth = c(50, 200, 400, 600))
 write_case("quakes_poisson", stations ~ depth + s(mag, bs = "ps"), qk, family = poisson(), grid = qkg)
+
+# gamma (log link) on mgcv's gamSim(1) covariates: log-mean from the additive truth, shape 3
+set.seed(5)
+gs <- gamSim(1, n = 300, dist = "normal", scale = 1, verbose = FALSE)
+gs$y <- rgamma(nrow(gs), shape = 3, scale = exp((gs$f - mean(gs$f)) / 25) / 3)
+gs <- gs[, c("y", "x0", "x1", "x2")]
+write_case("gamsim_gamma", y ~ x0 + s(x1, bs = "ps") + s(x2, bs = "ps"), gs, family = Gamma(link = "log"))

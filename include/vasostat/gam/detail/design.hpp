@@ -1,13 +1,18 @@
 #pragma once
-// The model matrix [1 | covariates | smooth bases] of a GAM, produced in row chunks so that
-// X'WX and X'Wz can be accumulated with O(p^2) memory beyond the data; small designs are
-// cached once.
+// The model matrix X = [1 | covariates | smooth bases] of a GAM, never formed: each row is
+// produced on the fly in a sparse "raw" form (the covariates, and per smooth the degree + 1
+// non-zero B-spline values before the sum-to-zero constraint), and X = X_raw T with
+// T = blockdiag(I, Z_1, ..., Z_m) the constraint maps. X'WX and X'Wz are accumulated in the raw
+// space (about (degree + 1 + q)^2 multiply-adds per row instead of p^2) and transformed once,
+// so a pass over n rows costs O(n (degree + q)^2 + p_raw^2 p) time and O(p^2) memory beyond
+// the data.
 
 #include <vasostat/gam/basis.hpp>
 
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <cmath>
 #include <span>
 #include <vector>
 
@@ -16,50 +21,235 @@ namespace vasostat::inline v0::gam::detail {
 struct design {
   Eigen::Index n = 0;
   Eigen::Index n_parametric = 0;  ///< intercept + covariates
-  Eigen::Index p = 0;
+  Eigen::Index p = 0;             ///< constrained coefficients
   const Eigen::Ref<const Eigen::MatrixXd>* covariates = nullptr;
   std::vector<std::span<const double>> xs;
   const std::vector<smooth_basis>* bases = nullptr;
-  std::vector<Eigen::Index> first;  ///< first coefficient of each smooth
-  Eigen::MatrixXd cache;            ///< n x p when small enough
-  Eigen::Index chunk = 8192;
+  std::vector<Eigen::Index> first;      ///< first constrained coefficient of each smooth
+  std::vector<Eigen::Index> raw_first;  ///< first raw column of each smooth
+  Eigen::Index p_raw = 0;
+  std::vector<Eigen::MatrixXd> z;       ///< per smooth: k x (k - 1) constraint map Z
 
-  /// Fills out (m x p) with rows i0 .. i0 + m - 1.
-  void build(Eigen::Index i0, Eigen::Index m, Eigen::MatrixXd& out) const {
-    out.resize(m, p);
-    out.col(0).setOnes();
-    if (n_parametric > 1) out.middleCols(1, n_parametric - 1) = covariates->middleRows(i0, m);
-    std::vector<double> row, con;
+  void prepare() {
+    p_raw = n_parametric;
+    raw_first.clear();
+    z.clear();
+    for (const auto& b : *bases) {
+      raw_first.push_back(p_raw);
+      p_raw += b.k;
+      Eigen::MatrixXd zj(b.k, b.k - 1);
+      for (int c = 1; c < b.k; ++c)
+        for (int r = 0; r < b.k; ++r)
+          zj(r, c - 1) = (r == c ? 1.0 : 0.0) - b.tau * b.householder[r] * b.householder[c];
+      z.push_back(std::move(zj));
+    }
+  }
+
+  /// Calls f(i, par, nnz_first, nnz_values) for every row: par points at the q parametric
+  /// values (1, covariates), nnz_first[s] is the raw column of smooth s's first non-zero and
+  /// nnz_values + s * 16 its degree + 1 values.
+  template <class F>
+  void for_each_row(F&& f) const {
+    const auto ms = xs.size();
+    double par[64];
+    std::vector<double> parv;
+    double* pr = par;
+    if (n_parametric > 64) {
+      parv.resize(static_cast<std::size_t>(n_parametric));
+      pr = parv.data();
+    }
+    std::vector<Eigen::Index> nf(ms);
+    std::vector<double> nv(ms * 16);
+    const Eigen::Index q = n_parametric;
+    pr[0] = 1;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      for (Eigen::Index c = 1; c < q; ++c) pr[c] = (*covariates)(i, c - 1);
+      for (std::size_t s = 0; s < ms; ++s) {
+        const smooth_basis& b = (*bases)[s];
+        const double xv = xs[s][static_cast<std::size_t>(i)];
+        nf[s] = raw_first[s] + raw_row(b, std::clamp(xv, b.lower(), b.upper()), nv.data() + s * 16);
+      }
+      f(i, static_cast<const double*>(pr), static_cast<const Eigen::Index*>(nf.data()),
+        static_cast<const double*>(nv.data()));
+    }
+  }
+
+  /// Raw coefficients T beta.
+  [[nodiscard]] Eigen::VectorXd to_raw(const Eigen::VectorXd& beta) const {
+    Eigen::VectorXd r(p_raw);
+    r.head(n_parametric) = beta.head(n_parametric);
+    for (std::size_t s = 0; s < z.size(); ++s)
+      r.segment(raw_first[s], z[s].rows()).noalias() = z[s] * beta.segment(first[s], z[s].cols());
+    return r;
+  }
+
+  /// T' u T for a symmetric raw-space matrix u (only its lower triangle is read).
+  [[nodiscard]] Eigen::MatrixXd from_raw(const Eigen::MatrixXd& u_lower) const {
+    Eigen::MatrixXd u = u_lower.selfadjointView<Eigen::Lower>();
+    // right multiplication by T, then left by T'
+    Eigen::MatrixXd ut(p_raw, p);
+    ut.leftCols(n_parametric) = u.leftCols(n_parametric);
+    for (std::size_t s = 0; s < z.size(); ++s)
+      ut.middleCols(first[s], z[s].cols()).noalias() = u.middleCols(raw_first[s], z[s].rows()) * z[s];
+    Eigen::MatrixXd out(p, p);
+    out.topRows(n_parametric) = ut.topRows(n_parametric);
+    for (std::size_t s = 0; s < z.size(); ++s)
+      out.middleRows(first[s], z[s].cols()).noalias() = z[s].transpose() * ut.middleRows(raw_first[s], z[s].rows());
+    return out;
+  }
+
+  /// T a T' (raw-space form of a constrained-space matrix).
+  [[nodiscard]] Eigen::MatrixXd to_raw(const Eigen::MatrixXd& a) const {
+    Eigen::MatrixXd at(p, p_raw);
+    at.leftCols(n_parametric) = a.leftCols(n_parametric);
+    for (std::size_t s = 0; s < z.size(); ++s)
+      at.middleCols(raw_first[s], z[s].rows()).noalias() = a.middleCols(first[s], z[s].cols()) * z[s].transpose();
+    Eigen::MatrixXd out(p_raw, p_raw);
+    out.topRows(n_parametric) = at.topRows(n_parametric);
+    for (std::size_t s = 0; s < z.size(); ++s)
+      out.middleRows(raw_first[s], z[s].rows()).noalias() = z[s] * at.middleRows(first[s], z[s].cols());
+    return out;
+  }
+
+  [[nodiscard]] int nnz(std::size_t s) const { return (*bases)[s].degree + 1; }
+
+  /// x_raw' b for one row.
+  [[nodiscard]] double row_dot(const double* par, const Eigen::Index* nf, const double* nv,
+                               const double* b) const {
+    double t = 0;
+    for (Eigen::Index c = 0; c < n_parametric; ++c) t += par[c] * b[c];
     for (std::size_t s = 0; s < xs.size(); ++s) {
-      const smooth_basis& b = (*bases)[s];
-      row.resize(static_cast<std::size_t>(b.k));
-      con.resize(static_cast<std::size_t>(b.k));
-      const Eigen::Index c0 = first[s];
-      for (Eigen::Index i = 0; i < m; ++i) {
-        detail::unconstrained_row(b, xs[s][static_cast<std::size_t>(i0 + i)], 0, row.data());
-        detail::constrain_row(b, row.data(), con.data());
-        for (int j = 0; j < b.columns(); ++j) out(i, c0 + j) = con[static_cast<std::size_t>(j)];
+      const double* v = nv + s * 16;
+      const double* bb = b + nf[s];
+      for (int r = 0; r < nnz(s); ++r) t += v[r] * bb[r];
+    }
+    return t;
+  }
+
+  /// x_raw' a x_raw for one row (a symmetric, raw space); idx and val are scratch buffers of
+  /// at least p_raw entries.
+  [[nodiscard]] double row_quad(const double* par, const Eigen::Index* nf, const double* nv,
+                                const Eigen::MatrixXd& a, Eigen::Index* idx, double* val) const {
+    // gather the row's non-zeros, then a dense quadratic form on them
+    int cnt = 0;
+    for (Eigen::Index c = 0; c < n_parametric; ++c, ++cnt) {
+      idx[cnt] = c;
+      val[cnt] = par[c];
+    }
+    for (std::size_t s = 0; s < xs.size(); ++s)
+      for (int r = 0; r < nnz(s); ++r, ++cnt) {
+        idx[cnt] = nf[s] + r;
+        val[cnt] = nv[s * 16 + static_cast<std::size_t>(r)];
+      }
+    double t = 0;
+    for (int j = 0; j < cnt; ++j) {
+      const double* col = &a(0, idx[j]);
+      double sj = 0;
+      for (int i = 0; i < j; ++i) sj += val[i] * col[idx[i]];
+      t += val[j] * (2 * sj + val[j] * col[idx[j]]);
+    }
+    return t;
+  }
+
+  /// Accumulates X'WX (lower triangle, raw space) and X'Wz (raw space): weights w_i and
+  /// working responses z_i come from wz(i, eta_i, w, z) for each row, eta_i = x_i'beta when
+  /// beta_raw (raw coefficients, to_raw) is given, else 0.
+  template <class WZ>
+  void accumulate_raw(WZ&& wz, Eigen::MatrixXd& u, Eigen::VectorXd& v, double& zwz,
+                      const double* beta_raw = nullptr) const {
+    bool cubic = true;
+    for (const auto& b : *bases) cubic = cubic && b.degree == 3;
+    if (cubic)
+      accumulate_impl<4>(wz, u, v, zwz, beta_raw);
+    else
+      accumulate_impl<0>(wz, u, v, zwz, beta_raw);
+  }
+
+  /// The row loop of accumulate_raw; NNZ = non-zeros per smooth row when all smooths share
+  /// it (compile-time, so the small loops unroll), 0 = read it per smooth.
+  template <int NNZ, class WZ>
+  void accumulate_impl(WZ& wz, Eigen::MatrixXd& u, Eigen::VectorXd& v, double& zwz,
+                       const double* beta_raw) const {
+    u = Eigen::MatrixXd::Zero(p_raw, p_raw);
+    v = Eigen::VectorXd::Zero(p_raw);
+    zwz = 0;
+    const Eigen::Index q = n_parametric, ld = p_raw;
+    const auto ms = xs.size();
+    std::vector<double> par(static_cast<std::size_t>(q)), nv(ms * 16);
+    std::vector<Eigen::Index> nf(ms);
+    std::vector<int> kk(ms);
+    for (std::size_t s = 0; s < ms; ++s) kk[s] = nnz(s);
+    double* uu = u.data();
+    double* vv = v.data();
+    par[0] = 1;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      for (Eigen::Index c = 1; c < q; ++c) par[static_cast<std::size_t>(c)] = (*covariates)(i, c - 1);
+      double eta = 0;
+      if (beta_raw)
+        for (Eigen::Index c = 0; c < q; ++c) eta += par[static_cast<std::size_t>(c)] * beta_raw[c];
+      for (std::size_t s = 0; s < ms; ++s) {
+        const smooth_basis& b = (*bases)[s];
+        const double xv = xs[s][static_cast<std::size_t>(i)];
+        double* vals = nv.data() + s * 16;
+        nf[s] = raw_first[s] + raw_row(b, std::clamp(xv, b.lower(), b.upper()), vals);
+        if (beta_raw) {
+          const int ks = NNZ > 0 ? NNZ : kk[s];
+          for (int r = 0; r < ks; ++r) eta += vals[r] * beta_raw[nf[s] + r];
+        }
+      }
+      double w = 0, zi = 0;
+      wz(i, eta, w, zi);
+      if (w == 0) continue;
+      const double wzi = w * zi;
+      zwz += wzi * zi;
+      for (Eigen::Index a = 0; a < q; ++a) {
+        const double pa = par[static_cast<std::size_t>(a)];
+        const double wa = w * pa;
+        vv[a] += wzi * pa;
+        double* col = uu + a * ld;
+        for (Eigen::Index b = a; b < q; ++b) col[b] += wa * par[static_cast<std::size_t>(b)];
+      }
+      for (std::size_t s = 0; s < ms; ++s) {
+        const double* vs = nv.data() + s * 16;
+        const Eigen::Index fs = nf[s];
+        const int ks = NNZ > 0 ? NNZ : kk[s];
+        for (int r = 0; r < ks; ++r) {
+          const double wr = w * vs[r];
+          vv[fs + r] += wzi * vs[r];
+          double* row = uu + fs + r;  // row fs + r; column c at row[c * ld]
+          for (Eigen::Index a = 0; a < q; ++a) row[a * ld] += wr * par[static_cast<std::size_t>(a)];
+          for (std::size_t s2 = 0; s2 < s; ++s2) {
+            const double* v2 = nv.data() + s2 * 16;
+            const int k2 = NNZ > 0 ? NNZ : kk[s2];
+            for (int t = 0; t < k2; ++t) row[(nf[s2] + t) * ld] += wr * v2[t];
+          }
+          for (int t = 0; t <= r; ++t) row[(fs + t) * ld] += wr * vs[t];
+        }
       }
     }
   }
 
-  void prepare_cache(Eigen::Index max_entries) {
-    if (n * p <= max_entries) build(0, n, cache);
+  /// X'WX and X'Wz in the constrained basis (full symmetric matrix).
+  template <class WZ>
+  void accumulate(WZ&& wz, Eigen::MatrixXd& xtwx, Eigen::VectorXd& xtwz, double& zwz,
+                  const double* beta_raw = nullptr) const {
+    Eigen::MatrixXd u;
+    Eigen::VectorXd v;
+    accumulate_raw(wz, u, v, zwz, beta_raw);
+    xtwx = from_raw(u);
+    xtwz.resize(p);
+    xtwz.head(n_parametric) = v.head(n_parametric);
+    for (std::size_t s = 0; s < z.size(); ++s)
+      xtwz.segment(first[s], z[s].cols()).noalias() = z[s].transpose() * v.segment(raw_first[s], z[s].rows());
   }
 
-  /// Calls f(i0, X_chunk) over all rows.
-  template <class F>
-  void for_each_chunk(F&& f) const {
-    if (cache.rows() == n && n > 0) {
-      f(Eigen::Index{0}, Eigen::Ref<const Eigen::MatrixXd>(cache));
-      return;
-    }
-    Eigen::MatrixXd buffer;
-    for (Eigen::Index i0 = 0; i0 < n; i0 += chunk) {
-      const Eigen::Index m = std::min(chunk, n - i0);
-      build(i0, m, buffer);
-      f(i0, Eigen::Ref<const Eigen::MatrixXd>(buffer));
-    }
+  /// eta = X beta (without offset).
+  void multiply(const Eigen::VectorXd& beta, Eigen::VectorXd& eta) const {
+    const Eigen::VectorXd br = to_raw(beta);
+    eta.resize(n);
+    for_each_row([&](Eigen::Index i, const double* par, const Eigen::Index* nf, const double* nv) {
+      eta[i] = row_dot(par, nf, nv, br.data());
+    });
   }
 };
 
