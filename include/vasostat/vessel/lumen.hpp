@@ -9,11 +9,11 @@
 // accepted profiles. O(profiles × profile length) per segment.
 //
 // Why: a Frangi + Otsu mask is wider than a thin lumen (its scales smear the edges), so the
-// mask-based diameter (segment::diameter_px) reads a 6-px lumen as ~11 px. The FWHD of a
+// mask-based diameter (segment::diameter_px) reads a 6-px lumen as 12–19 px. The FWHD of a
 // flat-bottomed lumen blurred by a symmetric point-spread function equals the lumen width as
-// long as the two edges do not overlap; with a Gaussian PSF of σ = 1 px it reads 3 px as
-// ≈ 3.3 px and 4 px as ≈ 4.1 px (the blurred bottom no longer reaches full depth). A lumen
-// whose darkness follows the chord through a cylinder (Beer–Lambert, no saturation) would read
+// long as the two edges do not overlap; with a Gaussian PSF of σ = 1 px (and the pixels' own
+// box) 4-px lumens read ≤ 4.25 px, narrower ones increasingly high (the blurred bottom no
+// longer reaches full depth). A lumen whose darkness follows the chord through a cylinder (Beer–Lambert, no saturation) would read
 // ≈ 0.87 × D; red-cell-filled capillaries are close to flat.
 
 #include <vasostat/core/error.hpp>
