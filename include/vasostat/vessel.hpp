@@ -8,6 +8,7 @@
 #include <vasostat/vessel/stabilize.hpp>
 #include <vasostat/vessel/mean_image.hpp>
 #include <vasostat/vessel/space_time.hpp>
+#include <vasostat/vessel/lumen.hpp>
 #include <vasostat/vessel/velocity.hpp>
 #include <vasostat/vessel/flow.hpp>
 #include <vasostat/vessel/perfusion.hpp>
