@@ -164,14 +164,20 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
   auto order = detail::stable_by_code(asc, codes.code, codes.labels.size());
   const double z = stats::normal_quantile(1 - (1 - options.conf_level) / 2);
   // gather once into sorted contiguous arrays: the sweeps below then read memory in order
+  // (by scattering the rows as given: sequential reads, and with tied times the writes advance
+  // in one run per distinct time)
   std::vector<double> ts(n), ss(n), ws(n);
   std::vector<int> gs(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = order[k];
-    ts[k] = t_in[i];
-    ss[k] = status[i];
-    ws[k] = options.weights.empty() ? 1.0 : options.weights[i];
-    gs[k] = codes.code[i];
+  {
+    std::vector<std::size_t> pos_of(n);
+    for (std::size_t k = 0; k < n; ++k) pos_of[order[k]] = k;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = pos_of[i];
+      ts[k] = t_in[i];
+      ss[k] = status[i];
+      ws[k] = options.weights.empty() ? 1.0 : options.weights[i];
+      gs[k] = codes.code[i];
+    }
   }
   // entries sorted within group (same group ranges as ts)
   std::vector<double> es, ews;

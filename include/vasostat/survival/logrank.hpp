@@ -82,14 +82,20 @@ struct logrank_result {
   if (options.timefix && detail::timefix_from_order(n, asc, bits, t_fixed)) t_in = t_fixed;
   auto order = detail::stable_by_code(asc, scodes.code, ns);
 
+  // sorted copies, written by scattering the rows as given (sequential reads; with tied times
+  // the writes advance in one run per distinct time)
   std::vector<double> ts(n), ss(n);
   std::vector<int> gs(n), sts(n);
-  for (std::size_t q = 0; q < n; ++q) {
-    const std::size_t i = order[q];
-    ts[q] = t_in[i];
-    ss[q] = status[i];
-    gs[q] = gcodes.code[i];
-    sts[q] = scodes.code[i];
+  {
+    std::vector<std::size_t> pos_of(n);
+    for (std::size_t q = 0; q < n; ++q) pos_of[order[q]] = q;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t q = pos_of[i];
+      ts[q] = t_in[i];
+      ss[q] = status[i];
+      gs[q] = gcodes.code[i];
+      sts[q] = scodes.code[i];
+    }
   }
   logrank_result res;
   res.group = gcodes.labels;

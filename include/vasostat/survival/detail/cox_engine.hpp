@@ -300,6 +300,26 @@ inline double segment_dot(const double* a, const double* b, std::size_t len) {
   return (s0 + s1) + (s2 + s3);
 }
 
+/// all = sum_i a[i] b[i] and masked = sum_i a[i] m[i] b[i] over [0, len), two partial sums each.
+inline void segment_dot_masked(const double* a, const double* m, const double* b, std::size_t len, double& all,
+                               double& masked) {
+  double s0 = 0, s1 = 0, m0 = 0, m1 = 0;
+  std::size_t i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const double p0 = a[i] * b[i], p1 = a[i + 1] * b[i + 1];
+    s0 += p0;
+    s1 += p1;
+    m0 += m[i] * p0;
+    m1 += m[i + 1] * p1;
+  }
+  for (; i < len; ++i) {
+    s0 += a[i] * b[i];
+    m0 += m[i] * a[i] * b[i];
+  }
+  all = s0 + s1;
+  masked = m0 + m1;
+}
+
 /// Adds the exact (discrete) partial-likelihood term of a block with d >= 2 deaths.
 inline void exact_block(const cox_setup& s, const cox_eval& ev, const cox_block& blk,
                         double& loglik, Eigen::VectorXd& u, Eigen::MatrixXd* imat) {
@@ -360,6 +380,33 @@ inline void block_weights(const cox_setup& s, const cox_eval& ev, const Eigen::V
   }
 }
 
+/// sum_j [alpha_j S1 S1' - beta_j (S1 D1' + D1 S1') + gamma_j D1 D1'] (the per-block part of I).
+inline Eigen::MatrixXd information_block_terms(const cox_eval& ev, const Eigen::VectorXd& al,
+                                               const Eigen::VectorXd& be, const Eigen::VectorXd& ga) {
+  Eigen::MatrixXd sa = ev.s1.array().colwise() * al.array();
+  Eigen::MatrixXd sb = ev.s1.array().colwise() * be.array();
+  Eigen::MatrixXd dg = ev.d1.array().colwise() * ga.array();
+  Eigen::MatrixXd outer = sa.transpose() * ev.s1;
+  Eigen::MatrixXd cross = sb.transpose() * ev.d1;
+  outer -= cross + cross.transpose();
+  outer += dg.transpose() * ev.d1;
+  return outer;
+}
+
+/// Adds X' diag(v) X for the rows [r0, r0 + v.size()) to pos (v >= 0 part) and neg (v < 0
+/// part), lower triangles; xs is scratch of at least v.size() rows.
+inline void add_weighted_cross(const cox_setup& s, index r0, const Eigen::Ref<const Eigen::VectorXd>& v,
+                               Eigen::MatrixXd& xs, Eigen::MatrixXd& pos, Eigen::MatrixXd& neg, bool& any_neg) {
+  const index len = v.size();
+  xs.topRows(len) = s.x.middleRows(r0, len).array().colwise() * v.cwiseMax(0.0).cwiseSqrt().array();
+  pos.selfadjointView<Eigen::Lower>().rankUpdate(xs.topRows(len).transpose());
+  if ((v.array() < 0).any()) {
+    any_neg = true;
+    xs.topRows(len) = s.x.middleRows(r0, len).array().colwise() * (-v).cwiseMax(0.0).cwiseSqrt().array();
+    neg.selfadjointView<Eigen::Lower>().rankUpdate(xs.topRows(len).transpose());
+  }
+}
+
 /// X' diag(v) X - sum_j [alpha_j S1 S1' - beta_j (S1 D1' + D1 S1') + gamma_j D1 D1'].
 inline Eigen::MatrixXd information_sum(const cox_setup& s, const cox_eval& ev, const Eigen::VectorXd& v,
                                        const Eigen::VectorXd& al, const Eigen::VectorXd& be,
@@ -372,25 +419,47 @@ inline Eigen::MatrixXd information_sum(const cox_setup& s, const cox_eval& ev, c
   bool any_neg = false;
   for (index r0 = 0; r0 < n; r0 += chunk) {
     const index len = std::min(chunk, n - r0);
-    xs.topRows(len) = s.x.middleRows(r0, len).array().colwise() * v.segment(r0, len).cwiseMax(0.0).cwiseSqrt().array();
-    pos.selfadjointView<Eigen::Lower>().rankUpdate(xs.topRows(len).transpose());
-    if ((v.segment(r0, len).array() < 0).any()) {
-      any_neg = true;
-      xs.topRows(len) = s.x.middleRows(r0, len).array().colwise() * (-v.segment(r0, len)).cwiseMax(0.0).cwiseSqrt().array();
-      neg.selfadjointView<Eigen::Lower>().rankUpdate(xs.topRows(len).transpose());
-    }
+    add_weighted_cross(s, r0, v.segment(r0, len), xs, pos, neg, any_neg);
   }
   Eigen::MatrixXd out = pos.selfadjointView<Eigen::Lower>();
   if (any_neg) out -= Eigen::MatrixXd(neg.selfadjointView<Eigen::Lower>());
-  Eigen::MatrixXd sa = ev.s1.array().colwise() * al.array();
-  Eigen::MatrixXd sb = ev.s1.array().colwise() * be.array();
-  Eigen::MatrixXd dg = ev.d1.array().colwise() * ga.array();
-  Eigen::MatrixXd outer = sa.transpose() * ev.s1;
-  Eigen::MatrixXd cross = sb.transpose() * ev.d1;
-  outer -= cross + cross.transpose();
-  outer += dg.transpose() * ev.d1;
-  out -= outer;
+  out -= information_block_terms(ev, al, be, ga);
   return out;
+}
+
+/// The fit's own pass: v_i = r_i (A_i - delta_i b_j(i)) (r = w exp(eta)), the score
+/// U = X'(w delta - v) and (want_info) the information, in one sweep over row chunks that
+/// stay in cache.
+inline void score_and_information(const cox_setup& s, cox_eval& ev, const Eigen::VectorXd& r,
+                                  const Eigen::VectorXd& a, const Eigen::VectorXd& b, const Eigen::VectorXd& al,
+                                  const Eigen::VectorXd& be, const Eigen::VectorXd& ga, bool want_info) {
+  const index n = s.n, p = s.p;
+  std::vector<double> cum_a;
+  block_suffix(s, a, cum_a);
+  constexpr index chunk = 1024;
+  Eigen::VectorXd v(std::min(chunk, n)), resid(std::min(chunk, n));
+  Eigen::MatrixXd xs(want_info ? std::min(chunk, n) : 0, p);
+  Eigen::MatrixXd pos = Eigen::MatrixXd::Zero(p, p), neg = Eigen::MatrixXd::Zero(p, p);
+  bool any_neg = false;
+  ev.u = Eigen::VectorXd::Zero(p);
+  for (index r0 = 0; r0 < n; r0 += chunk) {
+    const index len = std::min(chunk, n - r0);
+    for (index q = 0; q < len; ++q) {
+      const index k = r0 + q;
+      const auto ku = static_cast<std::size_t>(k);
+      double A = at_risk_sum(s, cum_a, ku);
+      const index ob = s.own_block[ku];
+      if (ob >= 0) A -= b[ob];
+      v[q] = r[k] * A;
+      resid[q] = s.wt[k] * s.status[k] - v[q];
+    }
+    ev.u.noalias() += s.x.middleRows(r0, len).transpose() * resid.head(len);
+    if (want_info) add_weighted_cross(s, r0, v.head(len), xs, pos, neg, any_neg);
+  }
+  if (!want_info) return;
+  ev.imat = pos.selfadjointView<Eigen::Lower>();
+  if (any_neg) ev.imat -= Eigen::MatrixXd(neg.selfadjointView<Eigen::Lower>());
+  ev.imat -= information_block_terms(ev, al, be, ga);
 }
 
 /// log-likelihood, score and (optionally) information at beta (centred-scaled frame).
@@ -414,15 +483,24 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
   // between two blocks are summed for every column while they are in cache
   ev.s0.resize(nb);
   ev.s1.resize(nb, p);
+  ev.d1.resize(nb, p);
   std::vector<double> acc(static_cast<std::size_t>(p) + 1);
   for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
     std::fill(acc.begin(), acc.end(), 0.0);
     index k = s.stratum_begin[g], rem = s.stratum_begin[g];
     for (index j = s.stratum_block_begin[g]; j < s.stratum_block_begin[g + 1]; ++j) {
       const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
-      const auto len = static_cast<std::size_t>(blk.end - k);
-      acc[0] += segment_sum(r.data() + k, len);
-      for (index c = 0; c < p; ++c) acc[static_cast<std::size_t>(c) + 1] += segment_dot(r.data() + k, s.x.col(c).data() + k, len);
+      // rows before the block's time, then the block's own rows (also summed over its deaths: D1)
+      const auto len = static_cast<std::size_t>(blk.begin - k);
+      const auto blen = static_cast<std::size_t>(blk.end - blk.begin);
+      acc[0] += segment_sum(r.data() + k, len) + segment_sum(r.data() + blk.begin, blen);
+      for (index c = 0; c < p; ++c) {
+        const double* xc = s.x.col(c).data();
+        double all = 0, dead = 0;
+        segment_dot_masked(r.data() + blk.begin, s.status.data() + blk.begin, xc + blk.begin, blen, all, dead);
+        acc[static_cast<std::size_t>(c) + 1] += segment_dot(r.data() + k, xc + k, len) + all;
+        ev.d1(j, c) = dead;
+      }
       k = blk.end;
       for (; rem < blk.rem_end; ++rem) {
         const index q = s.entry_order[static_cast<std::size_t>(rem)];
@@ -436,7 +514,6 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
   ev.d0 = Eigen::VectorXd::Zero(nb);
   ev.wd = Eigen::VectorXd::Zero(nb);
   ev.nd = Eigen::VectorXd::Zero(nb);
-  ev.d1 = Eigen::MatrixXd::Zero(nb, p);
   ev.a.resize(nb);
   ev.b.resize(nb);
   ev.alpha.resize(nb);
@@ -455,8 +532,8 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
       d0 += r[k];
       wd += s.wt[k];
       weta += s.wt[k] * (ev.eta[k] - sh);
-      ev.d1.row(j) += r[k] * s.x.row(k);
     }
+
     const double nd = static_cast<double>(blk.death_end - blk.death_begin);
     ev.d0[j] = d0;
     ev.wd[j] = wd;
@@ -510,11 +587,7 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
         fa[j] = fb[j] = fal[j] = fbe[j] = fga[j] = 0;
       }
   }
-  Eigen::VectorXd v;
-  block_weights(s, ev, fa, fb, v);
-  Eigen::VectorXd resid = (s.wt.cwiseProduct(s.status) - v).eval();
-  ev.u = s.x.transpose() * resid;
-  if (want_info) ev.imat = information_sum(s, ev, v, fal, fbe, fga);
+  score_and_information(s, ev, r, fa, fb, fal, fbe, fga, want_info);
   for (index j : exact_blocks)
     exact_block(s, ev, s.blocks[static_cast<std::size_t>(j)], loglik, ev.u, want_info ? &ev.imat : nullptr);
   ev.loglik = loglik;
