@@ -1,3 +1,4 @@
+#include <vasostat/core/random.hpp>
 #include <vasostat/survival/kaplan_meier.hpp>
 
 #include <doctest/doctest.h>
@@ -194,4 +195,52 @@ TEST_CASE("kaplan_meier with entry times and timefix matches survfit(Surv(entry,
   CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t3, s3, {.entry = e3}), doctest::Contains("entry[1]"), vasostat::invalid_argument);
   std::vector<double> e_bad{0.0, 2.5, 0.0};
   CHECK_THROWS_WITH_AS((void)survival::kaplan_meier(t3, s3, {.entry = e_bad}), doctest::Contains("entry[1]"), vasostat::invalid_argument);
+}
+
+namespace km_whole {
+// equal element by element, NaN equal to NaN
+bool same(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+  return true;
+}
+}  // namespace km_whole
+
+TEST_CASE("kaplan_meier: whole-number times (counted without a sort) equal the sorted sweep exactly") {
+  // unit weights force the sorted sweep; the unweighted call counts per (day, group)
+  vasostat::random_generator rng(11);
+  for (double offset : {0.0, 1e9}) {  // 1e9: timefix merges neighbouring days, both sort
+    CAPTURE(offset);
+    const std::size_t n = 3000;
+    std::vector<double> t(n), s(n), w(n, 1.0);
+    std::vector<int> g(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      t[i] = offset + std::ceil(-std::log(1 - rng.uniform()) * 200);
+      s[i] = rng.uniform() < 0.7 ? 1 : 0;
+      g[i] = 2 * static_cast<int>(rng.below(3));
+    }
+    for (bool fix : {true, false}) {
+      auto a = survival::kaplan_meier(t, s, {.group = g, .timefix = fix});
+      auto b = survival::kaplan_meier(t, s, {.group = g, .weights = w, .timefix = fix});
+      REQUIRE(a.curves.size() == 3);
+      REQUIRE(b.curves.size() == 3);
+      for (std::size_t c = 0; c < 3; ++c) {
+        CHECK(a.curves[c].group == b.curves[c].group);
+        CHECK(a.curves[c].n == b.curves[c].n);
+        CHECK(a.curves[c].events == b.curves[c].events);
+        CHECK(km_whole::same(a.curves[c].time, b.curves[c].time));
+        CHECK(km_whole::same(a.curves[c].n_risk, b.curves[c].n_risk));
+        CHECK(km_whole::same(a.curves[c].n_event, b.curves[c].n_event));
+        CHECK(km_whole::same(a.curves[c].n_censor, b.curves[c].n_censor));
+        CHECK(km_whole::same(a.curves[c].surv, b.curves[c].surv));
+        CHECK(km_whole::same(a.curves[c].std_err, b.curves[c].std_err));
+        CHECK(km_whole::same(a.curves[c].lower, b.curves[c].lower));
+        CHECK(km_whole::same(a.curves[c].upper, b.curves[c].upper));
+        CHECK(km_whole::same(a.curves[c].cumhaz, b.curves[c].cumhaz));
+        CHECK(km_whole::same(a.curves[c].quantile, b.curves[c].quantile));
+        CHECK(km_whole::same(a.curves[c].quantile_lower, b.curves[c].quantile_lower));
+      }
+    }
+  }
 }

@@ -1,3 +1,4 @@
+#include <vasostat/core/random.hpp>
 #include <vasostat/survival/logrank.hpp>
 
 #include <doctest/doctest.h>
@@ -126,6 +127,31 @@ TEST_CASE("logrank treats times equal up to rounding as ties (R's timefix) and m
     if (col == "time_fuzz") {
       auto raw = survival::logrank(t, s, g, {.timefix = false});
       CHECK(!close(raw.chisq, r.num(0, "chisq"), 1e-6));
+    }
+  }
+}
+
+TEST_CASE("logrank: whole-number times (counted without a sort) equal the sorted sweep exactly") {
+  // a single stratum label forces the sorted sweep; no strata counts per (day, group)
+  vasostat::random_generator rng(12);
+  for (double offset : {0.0, 1e9}) {  // 1e9: timefix merges neighbouring days, both sort
+    CAPTURE(offset);
+    const std::size_t n = 3000;
+    std::vector<double> t(n), s(n);
+    std::vector<int> g(n), one(n, 4);
+    for (std::size_t i = 0; i < n; ++i) {
+      t[i] = offset + std::ceil(-std::log(1 - rng.uniform()) * 200);
+      s[i] = rng.uniform() < 0.7 ? 1 : 0;
+      g[i] = 1 + static_cast<int>(rng.below(3));
+    }
+    for (double rho : {0.0, 1.0}) {
+      auto a = survival::logrank(t, s, g, {.rho = rho});
+      auto b = survival::logrank(t, s, g, {.strata = one, .rho = rho});
+      CHECK(a.observed == b.observed);
+      CHECK(a.expected == b.expected);
+      CHECK(a.variance == b.variance);
+      CHECK(a.chisq == b.chisq);
+      CHECK(a.trend_statistic == b.trend_statistic);
     }
   }
 }

@@ -150,6 +150,82 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
   detail::check_entry(fn, options.entry, time);
 
   auto codes = detail::encode_labels(options.group, n);
+  const double z = stats::normal_quantile(1 - (1 - options.conf_level) / 2);
+  kaplan_meier_result res;
+  res.conf = options.conf;
+  res.conf_level = options.conf_level;
+  res.curves.resize(codes.labels.size());
+  // one curve's row at time t: (weighted) d events and cens censorings, at_risk just before t
+  auto add_row = [&](km_curve& c, double t, double at_risk, double d, double cens, double& s,
+                     double& var, double& h) {
+    if (d > 0) {
+      s *= 1 - d / at_risk;
+      h += d / at_risk;
+      var += at_risk > d ? d / (at_risk * (at_risk - d)) : detail::inf;
+    }
+    double se = std::sqrt(var), lo = detail::nan, hi = detail::nan;
+    detail::surv_confint(s, se, z, options.conf, lo, hi);
+    c.time.push_back(t);
+    c.n_risk.push_back(at_risk);
+    c.n_event.push_back(d);
+    c.n_censor.push_back(cens);
+    c.surv.push_back(s);
+    c.std_err_log.push_back(se);
+    c.std_err.push_back(s == 0 ? detail::nan : se * s);
+    c.lower.push_back(lo);
+    c.upper.push_back(hi);
+    c.cumhaz.push_back(h);
+  };
+  auto finish = [&](km_curve& c) {
+    c.quantile_prob = options.quantiles;
+    detail::km_quantiles(c.time, c.surv, c.quantile_prob, c.quantile);
+    if (options.conf != conf_type::none) {
+      detail::km_quantiles(c.time, c.lower, c.quantile_prob, c.quantile_lower);
+      detail::km_quantiles(c.time, c.upper, c.quantile_prob, c.quantile_upper);
+    } else {
+      c.quantile_lower.assign(c.quantile_prob.size(), detail::nan);
+      c.quantile_upper.assign(c.quantile_prob.size(), detail::nan);
+    }
+    std::vector<double> half{0.5}, q;
+    detail::km_quantiles(c.time, c.surv, half, q);
+    c.median = q[0];
+    if (options.conf != conf_type::none) {
+      detail::km_quantiles(c.time, c.lower, half, q);
+      c.median_lower = q[0];
+      detail::km_quantiles(c.time, c.upper, half, q);
+      c.median_upper = q[0];
+    }
+  };
+  // Unweighted right-censored data with whole-number times (days, months): counts per (time,
+  // group) replace the sort; every count is a whole number, so the sums equal the sorted sweep's.
+  if (options.weights.empty() && options.entry.empty()) {
+    detail::tied_time_counts tc;
+    const std::size_t k = codes.labels.size();
+    if (detail::whole_time_counts(time, status, codes.code, k, options.timefix, tc)) {
+      const std::size_t m = tc.value.size();
+      for (std::size_t g = 0; g < k; ++g) {
+        km_curve& c = res.curves[g];
+        c.group = codes.labels[g];
+        std::uint64_t rows = 0, events = 0;
+        for (std::size_t j = 0; j < m; ++j) {
+          rows += tc.events[j * k + g] + tc.censored[j * k + g];
+          events += tc.events[j * k + g];
+        }
+        double at_risk = static_cast<double>(rows);
+        c.n = at_risk;
+        c.events = static_cast<double>(events);
+        double s = 1, var = 0, h = 0;
+        for (std::size_t j = 0; j < m; ++j) {
+          const double d = tc.events[j * k + g], cens = tc.censored[j * k + g];
+          if (d + cens == 0) continue;
+          add_row(c, tc.value[j], at_risk, d, cens, s, var, h);
+          at_risk -= d + cens;
+        }
+        finish(c);
+      }
+      return res;
+    }
+  }
   std::span<const double> t_in = time, entry = options.entry;
   std::vector<double> t_fixed, e_fixed;
   std::vector<std::size_t> asc;
@@ -162,7 +238,6 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
     asc = detail::order_ascending(t_in);
   }
   auto order = detail::stable_by_code(asc, codes.code, codes.labels.size());
-  const double z = stats::normal_quantile(1 - (1 - options.conf_level) / 2);
   // gather once into sorted contiguous arrays: the sweeps below then read memory in order
   // (by scattering the rows as given: sequential reads, and with tied times the writes advance
   // in one run per distinct time)
@@ -191,10 +266,6 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
     }
   }
 
-  kaplan_meier_result res;
-  res.conf = options.conf;
-  res.conf_level = options.conf_level;
-  res.curves.resize(codes.labels.size());
   std::size_t pos = 0;
   for (std::size_t g = 0; g < codes.labels.size(); ++g) {
     km_curve& c = res.curves[g];
@@ -224,45 +295,12 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
         else
           cens += ws[j];
       }
-      if (d > 0) {
-        s *= 1 - d / at_risk;
-        h += d / at_risk;
-        var += at_risk > d ? d / (at_risk * (at_risk - d)) : detail::inf;
-      }
-      double se = std::sqrt(var), lo = detail::nan, hi = detail::nan;
-      detail::surv_confint(s, se, z, options.conf, lo, hi);
-      c.time.push_back(t);
-      c.n_risk.push_back(at_risk);
-      c.n_event.push_back(d);
-      c.n_censor.push_back(cens);
-      c.surv.push_back(s);
-      c.std_err_log.push_back(se);
-      c.std_err.push_back(s == 0 ? detail::nan : se * s);
-      c.lower.push_back(lo);
-      c.upper.push_back(hi);
-      c.cumhaz.push_back(h);
+      add_row(c, t, at_risk, d, cens, s, var, h);
       at_risk -= d + cens;
       left += d + cens;
       k = j;
     }
-    c.quantile_prob = options.quantiles;
-    detail::km_quantiles(c.time, c.surv, c.quantile_prob, c.quantile);
-    if (options.conf != conf_type::none) {
-      detail::km_quantiles(c.time, c.lower, c.quantile_prob, c.quantile_lower);
-      detail::km_quantiles(c.time, c.upper, c.quantile_prob, c.quantile_upper);
-    } else {
-      c.quantile_lower.assign(c.quantile_prob.size(), detail::nan);
-      c.quantile_upper.assign(c.quantile_prob.size(), detail::nan);
-    }
-    std::vector<double> half{0.5}, q;
-    detail::km_quantiles(c.time, c.surv, half, q);
-    c.median = q[0];
-    if (options.conf != conf_type::none) {
-      detail::km_quantiles(c.time, c.lower, half, q);
-      c.median_lower = q[0];
-      detail::km_quantiles(c.time, c.upper, half, q);
-      c.median_upper = q[0];
-    }
+    finish(c);
     pos = end;
   }
   return res;

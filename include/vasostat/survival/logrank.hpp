@@ -75,28 +75,6 @@ struct logrank_result {
                          ") != number of groups (" + std::to_string(k) + ")");
   auto scodes = detail::encode_labels(options.strata, n);
   const std::size_t ns = scodes.labels.size();
-  std::vector<std::uint64_t> bits;
-  auto asc = detail::order_ascending(time, options.timefix ? &bits : nullptr);
-  std::vector<double> t_fixed;
-  std::span<const double> t_in = time;
-  if (options.timefix && detail::timefix_from_order(n, asc, bits, t_fixed)) t_in = t_fixed;
-  auto order = detail::stable_by_code(asc, scodes.code, ns);
-
-  // sorted copies, written by scattering the rows as given (sequential reads; with tied times
-  // the writes advance in one run per distinct time)
-  std::vector<double> ts(n), ss(n);
-  std::vector<int> gs(n), sts(n);
-  {
-    std::vector<std::size_t> pos_of(n);
-    for (std::size_t q = 0; q < n; ++q) pos_of[order[q]] = q;
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t q = pos_of[i];
-      ts[q] = t_in[i];
-      ss[q] = status[i];
-      gs[q] = gcodes.code[i];
-      sts[q] = scodes.code[i];
-    }
-  }
   logrank_result res;
   res.group = gcodes.labels;
   res.n.assign(k, 0);
@@ -105,52 +83,98 @@ struct logrank_result {
   Eigen::VectorXd exp = obs;
   Eigen::MatrixXd var = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k));
   std::vector<double> at_risk(k), deaths(k);
-  std::size_t pos = 0;
-  for (std::size_t s = 0; s < ns; ++s) {
-    std::size_t end = pos;
-    while (end < n && sts[end] == static_cast<int>(s)) ++end;
-    std::fill(at_risk.begin(), at_risk.end(), 0.0);
-    for (std::size_t j = pos; j < end; ++j) at_risk[static_cast<std::size_t>(gs[j])] += 1;
-    double n_total = static_cast<double>(end - pos);
-    double km = 1;  // pooled S(t-) within the stratum
-    for (std::size_t j = pos; j < end;) {
-      const double t = ts[j];
-      std::fill(deaths.begin(), deaths.end(), 0.0);
-      double d = 0, leaving = 0;
-      std::size_t e = j;
-      for (; e < end && ts[e] == t; ++e) {
-        if (ss[e] == 1) {
-          deaths[static_cast<std::size_t>(gs[e])] += 1;
-          d += 1;
-        }
-        leaving += 1;
+  // a distinct time with d > 0 deaths (deaths[] per group), at_risk[] and n_total just before it
+  auto event_time = [&](double d, double n_total, double& km) {
+    double wt = 1;
+    if (options.rho != 0) wt *= std::pow(km, options.rho);
+    if (options.gamma != 0) wt *= std::pow(1 - km, options.gamma);
+    const double vfac = n_total > 1 ? wt * wt * d * (n_total - d) / (n_total - 1) : 0.0;
+    for (std::size_t a = 0; a < k; ++a) {
+      const auto ia = static_cast<Eigen::Index>(a);
+      const double pa = at_risk[a] / n_total;
+      obs[ia] += wt * deaths[a];
+      exp[ia] += wt * d * pa;
+      if (vfac == 0 || pa == 0) continue;
+      var(ia, ia) += vfac * pa * (1 - pa);
+      for (std::size_t b = a + 1; b < k; ++b) {
+        const auto ib = static_cast<Eigen::Index>(b);
+        double v = vfac * pa * (at_risk[b] / n_total);
+        var(ia, ib) -= v;
+        var(ib, ia) -= v;
       }
-      if (d > 0) {
-        double wt = 1;
-        if (options.rho != 0) wt *= std::pow(km, options.rho);
-        if (options.gamma != 0) wt *= std::pow(1 - km, options.gamma);
-        const double vfac = n_total > 1 ? wt * wt * d * (n_total - d) / (n_total - 1) : 0.0;
-        for (std::size_t a = 0; a < k; ++a) {
-          const auto ia = static_cast<Eigen::Index>(a);
-          const double pa = at_risk[a] / n_total;
-          obs[ia] += wt * deaths[a];
-          exp[ia] += wt * d * pa;
-          if (vfac == 0 || pa == 0) continue;
-          var(ia, ia) += vfac * pa * (1 - pa);
-          for (std::size_t b = a + 1; b < k; ++b) {
-            const auto ib = static_cast<Eigen::Index>(b);
-            double v = vfac * pa * (at_risk[b] / n_total);
-            var(ia, ib) -= v;
-            var(ib, ia) -= v;
-          }
-        }
-        km *= 1 - d / n_total;
-      }
-      for (std::size_t q = j; q < e; ++q) at_risk[static_cast<std::size_t>(gs[q])] -= 1;
-      n_total -= leaving;
-      j = e;
     }
-    pos = end;
+    km *= 1 - d / n_total;
+  };
+  // no strata and whole-number times (days, months): counts per (time, group) replace the sort;
+  // every count is a whole number, so the sums equal the sorted sweep's
+  detail::tied_time_counts tc;
+  if (ns == 1 && detail::whole_time_counts(time, status, gcodes.code, k, options.timefix, tc)) {
+    const std::size_t m = tc.value.size();
+    std::fill(at_risk.begin(), at_risk.end(), 0.0);
+    for (std::size_t a = 0; a < k; ++a) at_risk[a] = res.n[a];
+    double n_total = static_cast<double>(n), km = 1;
+    for (std::size_t j = 0; j < m; ++j) {
+      double d = 0, leaving = 0;
+      for (std::size_t a = 0; a < k; ++a) {
+        deaths[a] = tc.events[j * k + a];
+        d += deaths[a];
+        leaving += deaths[a] + tc.censored[j * k + a];
+      }
+      if (leaving == 0) continue;
+      if (d > 0) event_time(d, n_total, km);
+      for (std::size_t a = 0; a < k; ++a) at_risk[a] -= deaths[a] + tc.censored[j * k + a];
+      n_total -= leaving;
+    }
+  } else {
+    std::vector<std::uint64_t> bits;
+    auto asc = detail::order_ascending(time, options.timefix ? &bits : nullptr);
+    std::vector<double> t_fixed;
+    std::span<const double> t_in = time;
+    if (options.timefix && detail::timefix_from_order(n, asc, bits, t_fixed)) t_in = t_fixed;
+    auto order = detail::stable_by_code(asc, scodes.code, ns);
+
+    // sorted copies, written by scattering the rows as given (sequential reads; with tied times
+    // the writes advance in one run per distinct time)
+    std::vector<double> ts(n), ss(n);
+    std::vector<int> gs(n), sts(n);
+    {
+      std::vector<std::size_t> pos_of(n);
+      for (std::size_t q = 0; q < n; ++q) pos_of[order[q]] = q;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t q = pos_of[i];
+        ts[q] = t_in[i];
+        ss[q] = status[i];
+        gs[q] = gcodes.code[i];
+        sts[q] = scodes.code[i];
+      }
+    }
+    std::size_t pos = 0;
+    for (std::size_t s = 0; s < ns; ++s) {
+      std::size_t end = pos;
+      while (end < n && sts[end] == static_cast<int>(s)) ++end;
+      std::fill(at_risk.begin(), at_risk.end(), 0.0);
+      for (std::size_t j = pos; j < end; ++j) at_risk[static_cast<std::size_t>(gs[j])] += 1;
+      double n_total = static_cast<double>(end - pos);
+      double km = 1;  // pooled S(t-) within the stratum
+      for (std::size_t j = pos; j < end;) {
+        const double t = ts[j];
+        std::fill(deaths.begin(), deaths.end(), 0.0);
+        double d = 0, leaving = 0;
+        std::size_t e = j;
+        for (; e < end && ts[e] == t; ++e) {
+          if (ss[e] == 1) {
+            deaths[static_cast<std::size_t>(gs[e])] += 1;
+            d += 1;
+          }
+          leaving += 1;
+        }
+        if (d > 0) event_time(d, n_total, km);
+        for (std::size_t q = j; q < e; ++q) at_risk[static_cast<std::size_t>(gs[q])] -= 1;
+        n_total -= leaving;
+        j = e;
+      }
+      pos = end;
+    }
   }
   res.observed.assign(obs.data(), obs.data() + k);
   res.expected.assign(exp.data(), exp.data() + k);

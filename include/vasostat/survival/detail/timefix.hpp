@@ -8,6 +8,7 @@
 
 #include <vasostat/survival/common.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -63,6 +64,77 @@ inline bool timefix_from_order(std::size_t n, const std::vector<std::size_t>& as
       prev = v;
     }
     fixed[asc[k]] = run_first;
+  }
+  return true;
+}
+
+/// Counts per distinct time and label code when every time is a whole number and their range
+/// is small (whole days, months: the common case): no sort is needed, each value is its own
+/// bucket (time - min). events[j k + c] / censored[j k + c] count the rows of code c at the j-th
+/// smallest distinct time value[j]. Returns false (the caller sorts) when a time is not a whole
+/// number, the range is too wide, or timefix would merge some values; the smallest gap and the
+/// mean of |distinct values| are formed in the same order as timefix_from_order, so the
+/// decision is the same.
+struct tied_time_counts {
+  std::vector<double> value;
+  std::vector<std::uint32_t> events, censored;
+};
+
+inline bool whole_time_counts(std::span<const double> time, std::span<const double> status,
+                              const std::vector<int>& code, std::size_t k, bool timefix,
+                              tied_time_counts& out) {
+  const std::size_t n = time.size();
+  if (n < 2 || k == 0 || n >= (std::size_t{1} << 32)) return false;
+  double lo = time[0], hi = time[0];
+  bool whole = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = time[i];
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+    whole = whole && t == std::floor(t);
+  }
+  if (!whole || !(hi - lo < 4503599627370496.0)) return false;  // 2^52: lo + b exact
+  const double range = hi - lo + 1;
+  const double cap = std::max(4.0 * static_cast<double>(n), 65536.0);
+  if (range * static_cast<double>(k) > cap) return false;
+  const auto nb = static_cast<std::size_t>(range);
+  std::vector<std::uint32_t> cnt(nb * k * 2, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto b = static_cast<std::size_t>(time[i] - lo);
+    ++cnt[(b * k + static_cast<std::size_t>(code[i])) * 2 + (status[i] == 1 ? 1 : 0)];
+  }
+  std::size_t m = 0;
+  std::vector<std::uint32_t> present;
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::uint32_t* c = cnt.data() + b * k * 2;
+    bool any = false;
+    for (std::size_t q = 0; q < 2 * k; ++q) any = any || c[q] != 0;
+    if (any) present.push_back(static_cast<std::uint32_t>(b));
+  }
+  m = present.size();
+  out.value.resize(m);
+  for (std::size_t j = 0; j < m; ++j) out.value[j] = lo + static_cast<double>(present[j]);
+  if (timefix && m >= 2) {
+    const double tol = timefix_tolerance;
+    double prev = out.value[0] + 0.0;
+    double sum_abs = std::abs(prev), min_gap = inf;
+    for (std::size_t j = 1; j < m; ++j) {
+      const double v = out.value[j];
+      sum_abs += std::abs(v);
+      min_gap = std::min(min_gap, v - prev);
+      prev = v;
+    }
+    const double mean_abs = sum_abs / static_cast<double>(m);
+    if (min_gap <= tol || min_gap / mean_abs <= tol) return false;
+  }
+  out.events.resize(m * k);
+  out.censored.resize(m * k);
+  for (std::size_t j = 0; j < m; ++j) {
+    const std::uint32_t* c = cnt.data() + static_cast<std::size_t>(present[j]) * k * 2;
+    for (std::size_t g = 0; g < k; ++g) {
+      out.censored[j * k + g] = c[2 * g];
+      out.events[j * k + g] = c[2 * g + 1];
+    }
   }
   return true;
 }
