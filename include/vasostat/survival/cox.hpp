@@ -516,17 +516,16 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   m.score.p_value = stats::chi_squared_sf(m.score.statistic, m.score.df);
   m.score.name = "score (log-rank) test";
   // linear predictor in the original order, centred as R's
+  // (one X b product serves both: the centred predictor and the concordance's)
   m.linear_predictor.resize(s.n);
+  Eigen::VectorXd lp = X * b;
   {
-    Eigen::VectorXd bz = b;
-    const double shift = s.center.dot(bz);
-    Eigen::VectorXd lp = X * bz;
+    const double shift = s.center.dot(b);
     for (Index i = 0; i < s.n; ++i)
       m.linear_predictor[i] = lp[i] - shift + (options.offset.empty() ? 0.0 : options.offset[static_cast<std::size_t>(i)]);
   }
   // concordance of the linear predictor (with the offset, as coxph) with the outcome
   {
-    Eigen::VectorXd lp = X * b;
     if (!options.offset.empty())
       for (Index i = 0; i < s.n; ++i) lp[i] += options.offset[static_cast<std::size_t>(i)];
     std::span<const double> sp(lp.data(), static_cast<std::size_t>(lp.size()));
