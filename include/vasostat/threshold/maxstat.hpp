@@ -81,7 +81,6 @@ namespace detail {
 inline std::vector<double> logrank_scores(std::span<const double> time, std::span<const double> status,
                                           const std::vector<std::size_t>& o) {
   const std::size_t n = time.size();
-  std::vector<double> cum(n);  // cumulative hazard up to each tie block end
   std::vector<double> scores(n);
   double c = 0;
   std::size_t i = 0;
@@ -404,7 +403,10 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
   double events_high = 0;
   double events_low = 0;
   for (std::size_t i = 0; i < N; ++i) {
-    (x[i] > out.cutpoint ? events_high : events_low) += status[i];
+    // branch-free (the side of the cut is unpredictable); 0/1 sums, so exact either way
+    const double hi = x[i] > out.cutpoint ? 1.0 : 0.0;
+    events_high += hi * status[i];
+    events_low += status[i] - hi * status[i];
   }
   const double pmin = out.p_naive;
   // Altman, Lausen, Sauerbrei & Schumacher (1994): for the minimum-p approach over 10-90%.

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <span>
 #include <vector>
@@ -35,22 +36,32 @@ inline cox1_fit cox_binary(std::span<const double> time, std::span<const double>
   struct block {
     double n0, n1, e0, e1;
   };
-  std::vector<block> blocks;
   const std::size_t n = time.size();
+  // one slot per observation at most; filled branch-free (whether a time block holds an event
+  // is data, unpredictable): every block is written and kept only if it has events
+  std::unique_ptr<block[]> storage(new block[n + 1]);
+  std::size_t nblocks = 0;
   double n0 = 0, n1 = 0;
   std::size_t i = n;
   while (i > 0) {
     const double t = time[order_asc[i - 1]];
     double e0 = 0, e1 = 0;
+    // branch-free counting (z and status are 0/1 data): integer-valued sums, so exactly the
+    // counts of the branching form
     while (i > 0 && time[order_asc[i - 1]] == t) {
       const std::size_t k = order_asc[i - 1];
-      const bool one = z[k] != 0;
-      (one ? n1 : n0) += 1;
-      if (status[k] != 0) (one ? e1 : e0) += 1;
+      const double one = z[k] != 0 ? 1.0 : 0.0;
+      const double ev = status[k] != 0 ? 1.0 : 0.0;
+      n1 += one;
+      n0 += 1 - one;
+      e1 += ev * one;
+      e0 += ev - ev * one;
       --i;
     }
-    if (e0 + e1 > 0) blocks.push_back({n0, n1, e0, e1});
+    storage[nblocks] = {n0, n1, e0, e1};
+    nblocks += e0 + e1 > 0 ? 1 : 0;
   }
+  const std::span<const block> blocks(storage.get(), nblocks);
   // score and information at b (Efron: the l-th of d tied deaths removes l/d of their risk)
   auto score = [&](double b, double& u, double& info) {
     const double r = std::exp(b);
@@ -61,7 +72,12 @@ inline cox1_fit cox_binary(std::span<const double> time, std::span<const double>
       const double s0 = bl.n0 + bl.n1 * r, s1 = bl.n1 * r;
       const double d0 = bl.e0 + bl.e1 * r, d1 = bl.e1 * r;
       u += bl.e1;
-      for (double l = 0; l < d; l += 1) {
+      // l = 0 (every block has d >= 1): f = 0 exactly, the term is s1 / s0 with no division
+      // for f (bit-identical to the general form)
+      const double m0 = s1 / s0;
+      u -= m0;
+      info += m0 - m0 * m0;
+      for (double l = 1; l < d; l += 1) {
         const double f = l / d;
         const double m = (s1 - f * d1) / (s0 - f * d0);
         u -= m;
@@ -79,8 +95,9 @@ inline cox1_fit cox_binary(std::span<const double> time, std::span<const double>
       const double d = bl.e0 + bl.e1;
       const double s0 = bl.n0 + bl.n1 * r, d0 = bl.e0 + bl.e1 * r;
       linear += b * bl.e1;
+      // l = 0 (d >= 1): the factor is s0 exactly
       for (double l = 0; l < d; l += 1) {
-        prod *= s0 - l / d * d0;
+        prod *= l == 0 ? s0 : s0 - l / d * d0;
         if (!(prod < 0x1p200 && prod > 0x1p-200)) {
           int e = 0;
           prod = std::frexp(prod, &e);
