@@ -242,7 +242,7 @@ TEST_CASE("the radix/bucket sort is a stable ascending order for ties, clusters,
   }
 }
 
-TEST_CASE("concordance of right-censored data equals pair-by-pair counting and the (entry, stop] path") {
+TEST_CASE("concordance of right-censored data equals pair-by-pair counting and the counting-process (entry-time) path") {
   vasostat::random_generator rng(5);
   for (int trial = 0; trial < 24; ++trial) {
     const std::size_t n = 40 + rng.below(400);
