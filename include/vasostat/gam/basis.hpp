@@ -268,6 +268,14 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
   return s;
 }
 
+/// Builds the basis of one smooth term as its options ask (the single entry point gam::fit uses).
+[[nodiscard]] inline smooth_basis make_smooth_basis(std::span<const double> x,
+                                                    const smooth_options& o,
+                                                    const std::string& where,
+                                                    const std::string& name) {
+  return make_ps_basis(x, o, where, name);
+}
+
 /// The constrained model-matrix columns (k - 1 of them) of `basis` at the values `x`, or of
 /// their `deriv`-th derivative with respect to x.
 [[nodiscard]] inline Eigen::MatrixXd basis_matrix(const smooth_basis& basis,

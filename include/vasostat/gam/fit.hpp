@@ -657,7 +657,7 @@ struct fitter {
                          " values but y has " + std::to_string(n));
     for (double v : smooths[j].x) VASOSTAT_EXPECTS(std::isfinite(v), where + ": " + name + ".x contains NaN or Inf");
     VASOSTAT_EXPECTS(std::isfinite(smooths[j].options.sp), where + ": " + name + ".options.sp is not finite");
-    out.smooths.push_back(make_ps_basis(smooths[j].x, smooths[j].options, where, name));
+    out.smooths.push_back(make_smooth_basis(smooths[j].x, smooths[j].options, where, name));
     out.smooth_first.push_back(p);
     p += out.smooths.back().columns();
   }
