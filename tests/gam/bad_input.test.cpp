@@ -77,6 +77,23 @@ TEST_CASE("bad inputs throw invalid_argument naming the argument") {
     const std::vector<gam::smooth_term> s2 = {gam::smooth(few, {.k = 8})};
     CHECK_THROWS_WITH_AS(gam::fit(d.y, s2, d.covariates), Contains("distinct"), vasostat::invalid_argument);
   }
+  SUBCASE("cr: k below 3, k above the number of distinct values, a constant covariate") {
+    const auto cr = gam::basis_type::cr;
+    const std::vector<gam::smooth_term> small = {gam::smooth(d.x, {.k = 2, .basis = cr})};
+    CHECK_THROWS_WITH_AS(gam::fit(d.y, small, d.covariates), Contains("smooths[0].k (2) must be at least 3"), vasostat::invalid_argument);
+    // k = 3 is the smallest cr (a straight line plus one penalised wiggle) and fits
+    const std::vector<gam::smooth_term> three = {gam::smooth(d.x, {.k = 3, .basis = cr})};
+    CHECK(gam::fit(d.y, three, d.covariates).smooth_tests.size() == 1);
+    std::vector<double> few(d.x.size());
+    for (std::size_t i = 0; i < few.size(); ++i) few[i] = static_cast<double>(i % 6);
+    const std::vector<gam::smooth_term> s2 = {gam::smooth(few, {.k = 7, .basis = cr})};
+    CHECK_THROWS_WITH_AS(gam::fit(d.y, s2, d.covariates), Contains("smooths[0].k (7) is larger than the number of distinct values (6)"), vasostat::invalid_argument);
+    const std::vector<gam::smooth_term> s6 = {gam::smooth(few, {.k = 6, .basis = cr})};
+    CHECK(gam::fit(d.y, s6, d.covariates).smooth_tests.size() == 1);
+    std::vector<double> c(d.x.size(), 2.0);
+    const std::vector<gam::smooth_term> s3 = {gam::smooth(d.x), gam::smooth(c, {.basis = cr})};
+    CHECK_THROWS_WITH_AS(gam::fit(d.y, s3, d.covariates), Contains("smooths[1] is constant"), vasostat::invalid_argument);
+  }
   SUBCASE("fewer observations than coefficients") {
     auto small = make(12);
     const std::vector<gam::smooth_term> big = {gam::smooth(small.x, {.k = 12})};

@@ -1,6 +1,7 @@
 // vasostat::gam::fit against R mgcv 1.8-41 (tests/reference/gam/gam_reference.R) on real data:
 // MASS::mcycle, airquality, trees (Gaussian), MASS::birthwt (binomial), quakes (Poisson),
-// trees and gamSim(1) (Gamma, log link).
+// trees and gamSim(1) (Gamma, log link); the cubic regression spline basis (bs = "cr",
+// cr_reference.R) on mcycle, gamSim(1) (three cr smooths and a P-spline) and quakes (Poisson).
 
 #include <vasostat/gam.hpp>
 
@@ -19,7 +20,7 @@ namespace {
 
 // Compares one REML fit with mgcv. Tolerances are the issue's: fitted values 1e-6 (relative to
 // max |fitted|), EDF 1e-4, score 1e-6, smooth p-values 1e-3 relative or 1e-6 absolute.
-void check_reml(const gam_test::reference_case& c) {
+gam::model check_reml(const gam_test::reference_case& c) {
   INFO("case " << std::string(c.name));
   auto l = gam_test::load(c);
   const auto m = gam::fit(*l.y, l.smooths, l.covariates, {.family = c.family});
@@ -55,6 +56,7 @@ void check_reml(const gam_test::reference_case& c) {
     const double want = r.at("sp")[static_cast<std::size_t>(j)];
     if (want < 1e6) CHECK(close(std::log(m.smoothing_parameters[j]), std::log(want), 0, 1e-4));
   }
+  return m;
 }
 
 }  // namespace
@@ -71,10 +73,38 @@ TEST_CASE("gamma (log link) REML fits match mgcv on trees and gamSim data (log p
   for (const auto& c : gam_test::gamma_cases()) check_reml(c);
 }
 
+TEST_CASE("cr bases match mgcv: knots, scaled constrained penalty and REML fits") {
+  for (const auto& c : gam_test::cr_cases()) {
+    INFO("case " << std::string(c.name));
+    auto l = gam_test::load(c);
+    int cr_index = 0;
+    for (std::size_t j = 0; j < l.smooths.size(); ++j) {
+      if (c.basis[j] != gam::basis_type::cr) continue;
+      INFO("smooth " << j);
+      const std::string tag = std::to_string(cr_index++);
+      const auto b = gam::make_smooth_basis(l.smooths[j].x, l.smooths[j].options, "test", "s");
+      const auto& xp = l.ref.at("xp_" + tag);
+      REQUIRE(b.knots.size() == xp.size());
+      CHECK(gam_test::max_rel_diff(Eigen::Map<const Eigen::VectorXd>(b.knots.data(), b.k), xp) < 1e-14);
+      CHECK(close(b.penalty_scale, l.ref.at("S_scale_" + tag)[0], 1e-12));
+      // the same Householder Z as mgcv's absorb.cons, so the constrained penalties agree entrywise
+      const Eigen::VectorXd s = Eigen::Map<const Eigen::VectorXd>(b.penalty.data(), b.penalty.size());
+      CHECK(gam_test::max_rel_diff(s, l.ref.at("S_" + tag)) < 1e-12);
+      CHECK(b.penalty_rank == b.k - 2);
+    }
+    const auto m = check_reml(c);
+    // mgcv's p-values are accurate to psum.chisq's absolute tol = 2e-5 only (gamsim_cr's
+    // s(x0): mgcv 6.60e-6, 6.219e-6 at tol = 1e-12): against the tight values, 1e-3 relative
+    for (std::size_t j = 0; j < m.smooth_tests.size(); ++j)
+      CHECK(close(m.smooth_tests[j].p_value, l.ref.at("s_p_tight")[j], 1e-3, 1e-12));
+  }
+}
+
 TEST_CASE("with smoothing parameters fixed at mgcv's values, coefficients agree to 1e-8") {
   std::vector<gam_test::reference_case> all = gam_test::gaussian_cases();
   for (const auto& c : gam_test::glm_cases()) all.push_back(c);
   for (const auto& c : gam_test::gamma_cases()) all.push_back(c);
+  for (const auto& c : gam_test::cr_cases()) all.push_back(c);
   for (const auto& c : all) {
     INFO("case " << std::string(c.name));
     auto l = gam_test::load(c);
@@ -96,6 +126,7 @@ TEST_CASE("GCV (Gaussian) and UBRE (known scale) selection match mgcv's GCV.Cp")
   std::vector<gam_test::reference_case> all = gam_test::gaussian_cases();
   for (const auto& c : gam_test::glm_cases()) all.push_back(c);
   for (const auto& c : gam_test::gamma_cases()) all.push_back(c);
+  for (const auto& c : gam_test::cr_cases()) all.push_back(c);
   for (const auto& c : all) {
     INFO("case " << std::string(c.name));
     auto l = gam_test::load(c);
@@ -117,6 +148,7 @@ TEST_CASE("ML selection matches mgcv method = \"ML\" (score, scale, EDF, fitted 
   std::vector<gam_test::reference_case> all = gam_test::gaussian_cases();
   for (const auto& c : gam_test::glm_cases()) all.push_back(c);
   for (const auto& c : gam_test::gamma_cases()) all.push_back(c);
+  for (const auto& c : gam_test::cr_cases()) all.push_back(c);
   for (const auto& c : all) {
     INFO("case " << std::string(c.name));
     auto l = gam_test::load(c);

@@ -46,6 +46,7 @@ TEST_CASE("predict matches mgcv predict.gam on new data (link, response, terms, 
   std::vector<gam_test::reference_case> all = gam_test::gaussian_cases();
   for (const auto& c : gam_test::glm_cases()) all.push_back(c);
   all.push_back(gam_test::gamma_cases()[0]);  // trees_gamma (the one with a grid)
+  for (const auto& c : gam_test::cr_cases()) all.push_back(c);  // grids reach beyond the data
   for (const auto& c : all) {
     INFO("case " << std::string(c.name));
     auto l = gam_test::load(c);
@@ -139,4 +140,29 @@ TEST_CASE("simultaneous bands cover a known curve at about the nominal rate") {
     covered += ok ? 1 : 0;
   }
   CHECK(covered >= 30);  // nominal 38 of 40
+}
+
+TEST_CASE("cr derivatives match differences of mgcv's lpmatrix, also where cr extends linearly") {
+  const auto& c = gam_test::cr_cases()[0];  // mcycle, s(times, bs = "cr", k = 20)
+  auto l = gam_test::load(c);
+  l.smooths[0].options.sp = l.ref.at("sp")[0];
+  const auto m = gam::fit(*l.y, l.smooths, l.covariates, {.method = gam::method::fixed});
+  const auto g = load_grid(c);  // -3 .. 65.3 around the data's 2.4 .. 57.6
+  const auto d1 = gam::derivative(m, 0, g.smooth_x[0], {.simulations = 500});
+  const auto d2 = gam::derivative(m, 0, g.smooth_x[0], {.order = 2, .simulations = 500});
+  const auto& r = l.ref;
+  // mgcv's central differences (h = 1e-5; second differences h = 1e-3) carry rounding of
+  // about 1e-16 |f| / h and 1e-16 |f| / h^2 relative to the curve's scale
+  CHECK(gam_test::max_rel_diff(d1.derivative, r.at("deriv1")) < 1e-8);
+  CHECK(gam_test::max_rel_diff(d1.std_error, r.at("deriv1_se")) < 1e-8);
+  CHECK(gam_test::max_rel_diff(d2.derivative, r.at("deriv2")) < 1e-6);
+  CHECK(gam_test::max_rel_diff(d2.std_error, r.at("deriv2_se")) < 1e-6);
+  // linear beyond the knots: constant slope, zero curvature, exactly
+  const auto n = d1.derivative.size();
+  CHECK(d1.derivative[0] == doctest::Approx(d1.derivative[1]).epsilon(1e-12));
+  CHECK(d1.derivative[n - 1] == doctest::Approx(d1.derivative[n - 2]).epsilon(1e-12));
+  CHECK(d2.derivative[0] == 0.0);
+  CHECK(d2.derivative[n - 1] == 0.0);
+  CHECK((d1.simultaneous_lower.array() <= d1.lower.array()).all());
+  CHECK_THROWS_AS((void)gam::derivative(m, 0, g.smooth_x[0], {.order = 3}), vasostat::invalid_argument);
 }

@@ -85,6 +85,7 @@ struct reference_case {
   std::vector<int> k;
   const char* response;
   vasostat::gam::family family;
+  std::vector<vasostat::gam::basis_type> basis = {};  // per smooth; empty = all ps
 };
 
 inline const std::vector<reference_case>& gaussian_cases() {
@@ -115,6 +116,20 @@ inline const std::vector<reference_case>& gamma_cases() {
   return cases;
 }
 
+/// Cubic regression spline (bs = "cr") cases of cr_reference.R: mcycle (k = 20), gamSim(1) with
+/// three cr smooths (k = 10, 10, 6) and a P-spline, and quakes (Poisson); all have a grid that
+/// reaches beyond the data.
+inline const std::vector<reference_case>& cr_cases() {
+  using vasostat::gam::basis_type;
+  static const std::vector<reference_case> cases = {
+      {"mcycle_cr", {}, {"times"}, {20}, "accel", vasostat::gam::family::gaussian, {basis_type::cr}},
+      {"gamsim_cr", {}, {"x0", "x1", "x2", "x3"}, {10, 10, 10, 6}, "y", vasostat::gam::family::gaussian,
+       {basis_type::cr, basis_type::cr, basis_type::ps, basis_type::cr}},
+      {"quakes_cr", {"depth"}, {"mag"}, {10}, "stations", vasostat::gam::family::poisson, {basis_type::cr}},
+  };
+  return cases;
+}
+
 struct loaded_case {
   std::map<std::string, std::vector<double>> data, ref;
   Eigen::MatrixXd covariates;
@@ -133,7 +148,9 @@ inline loaded_case load(const reference_case& c) {
     for (Eigen::Index i = 0; i < n; ++i)
       l.covariates(i, static_cast<Eigen::Index>(j)) = l.data.at(c.parametric[j])[static_cast<std::size_t>(i)];
   for (std::size_t j = 0; j < c.smooth_vars.size(); ++j)
-    l.smooths.push_back(vasostat::gam::smooth(l.data.at(c.smooth_vars[j]), {.k = c.k[j]}));
+    l.smooths.push_back(vasostat::gam::smooth(
+        l.data.at(c.smooth_vars[j]),
+        {.k = c.k[j], .basis = c.basis.empty() ? vasostat::gam::basis_type::ps : c.basis[j]}));
   return l;
 }
 

@@ -1,10 +1,17 @@
 #pragma once
-// P-spline smooth bases as mgcv's s(x, bs = "ps") builds them (Eilers & Marx 1996; Wood 2017
-// §5.3.3): equally spaced knots over the covariate range widened by 0.1% each side, B-splines
-// of a given degree, a difference penalty, the penalty scaled by ||S||_1 / ||X||_inf^2 and the
-// sum-to-zero constraint absorbed by one Householder reflection (Wood 2017 §5.4.1). Rows are
-// evaluated by de Boor's recursion in O(degree^2); outside the interior knots the smooth is
-// extended linearly, as mgcv does.
+// Smooth bases as mgcv builds them, with the penalty scaled by ||S||_1 / ||X||_inf^2 (mgcv's
+// S.scale) and the sum-to-zero constraint absorbed by one Householder reflection (Wood 2017
+// §5.4.1); outside the knot range every smooth is extended linearly, as mgcv does.
+//  - P-splines, s(x, bs = "ps") (Eilers & Marx 1996; Wood 2017 §5.3.3): equally spaced knots
+//    over the covariate range widened by 0.1% each side, B-splines of a given degree and a
+//    difference penalty. Rows by de Boor's recursion in O(degree^2).
+//  - Cubic regression splines, s(x, bs = "cr") (Wood 2017 §5.3.1; Lancaster & Salkauskas
+//    1986): k knots at equally spaced quantiles of the distinct covariate values (mgcv's
+//    place.knots), the natural cubic spline parameterised by its values beta at the knots, its
+//    second derivatives there delta = F beta (F = [0; B^-1 D; 0]) and the penalty
+//    int f''^2 = beta' D' B^-1 D beta. A row is dense in beta but has 4 non-zeros in the
+//    interleaved "raw" coordinates (beta_0, delta_0, beta_1, delta_1, ...), which is how the
+//    design accumulates it (gam/detail/design.hpp).
 
 #include <vasostat/core/error.hpp>
 
@@ -14,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -21,11 +29,16 @@
 
 namespace vasostat::inline v0::gam {
 
+/// The basis of a smooth term: mgcv's bs = "ps" (P-spline) or bs = "cr" (cubic regression
+/// spline).
+enum class basis_type : std::uint8_t { ps, cr };
+
 /// Options of one smooth term; defaults are mgcv's s(x, bs = "ps").
 struct smooth_options {
-  int k = 10;              ///< basis dimension before the sum-to-zero constraint
-  int degree = 3;          ///< B-spline degree (mgcv m[1] + 1)
-  int penalty_order = 2;   ///< order of the difference penalty (mgcv m[2])
+  int k = 10;              ///< basis dimension before the sum-to-zero constraint (cr: knots)
+  basis_type basis = basis_type::ps;
+  int degree = 3;          ///< B-spline degree (mgcv m[1] + 1); ps only
+  int penalty_order = 2;   ///< order of the difference penalty (mgcv m[2]); ps only
   double sp = -1;          ///< smoothing parameter; negative = estimate it
 };
 
@@ -43,10 +56,12 @@ struct smooth_term {
 /// A fitted smooth's basis: everything needed to evaluate its (constrained) model-matrix
 /// columns at new covariate values.
 struct smooth_basis {
-  std::vector<double> knots;      ///< k + degree + 1 equally spaced knots
+  basis_type type = basis_type::ps;
+  std::vector<double> knots;      ///< ps: k + degree + 1 equally spaced knots; cr: the k knots
   int k = 0;                      ///< unconstrained basis dimension
-  int degree = 3;
-  int penalty_order = 2;
+  int degree = 3;                 ///< cr: 3
+  int penalty_order = 2;          ///< cr: 2 (the penalty is the integrated squared f'')
+  Eigen::MatrixXd f_transpose;    ///< cr: F' (k x k), delta = F beta; empty for ps
   Eigen::VectorXd householder;    ///< v of the constraint reflection I - tau v v' (v[0] = 1)
   double tau = 0;
   double penalty_scale = 1;       ///< S = D'D / penalty_scale (mgcv's S.scale)
@@ -57,9 +72,17 @@ struct smooth_basis {
 
   [[nodiscard]] int columns() const noexcept { return k - 1; }
 
-  [[nodiscard]] double lower() const noexcept { return knots[static_cast<std::size_t>(degree)]; }
+  /// Columns of the sparse raw form the design accumulates (ps: k B-splines; cr: 2k, the
+  /// interleaved knot values and second derivatives).
+  [[nodiscard]] int raw_columns() const noexcept { return type == basis_type::cr ? 2 * k : k; }
 
-  [[nodiscard]] double upper() const noexcept { return knots[static_cast<std::size_t>(k)]; }
+  [[nodiscard]] double lower() const noexcept {
+    return type == basis_type::cr ? knots.front() : knots[static_cast<std::size_t>(degree)];
+  }
+
+  [[nodiscard]] double upper() const noexcept {
+    return type == basis_type::cr ? knots.back() : knots[static_cast<std::size_t>(k)];
+  }
 };
 
 namespace detail {
@@ -117,7 +140,10 @@ inline int bspline_nonzero(const std::vector<double>& t, int degree, int k, doub
 /// Non-zero values of the unconstrained basis row at x inside [lower, upper]; returns the
 /// index of the first. Cubic P-splines on their equally spaced knots use the closed-form
 /// uniform cubic B-spline pieces; other degrees de Boor's recursion.
+inline int cr_raw_row(const smooth_basis& s, double x, int deriv, double* out) noexcept;
+
 inline int raw_row(const smooth_basis& s, double x, double* out) noexcept {
+  if (s.type == basis_type::cr) return cr_raw_row(s, x, 0, out);
   if (s.degree == 3) {
     const double t0 = s.knots[3];
     const double dx = s.knots[4] - s.knots[3];
@@ -136,10 +162,78 @@ inline int raw_row(const smooth_basis& s, double x, double* out) noexcept {
   return bspline_nonzero(s.knots, s.degree, s.k, x, 0, out);
 }
 
+/// cr: the interval j of x (clamped to the knot range) and the 4 values of the deriv-th
+/// derivative of the functions multiplying (beta_j, delta_j, beta_j+1, delta_j+1); returns 2j,
+/// the first of them in the interleaved raw coordinates.
+inline int cr_raw_row(const smooth_basis& s, double x, int deriv, double* out) noexcept {
+  const auto& t = s.knots;
+  int j = static_cast<int>(std::upper_bound(t.begin(), t.end(), x) - t.begin()) - 1;
+  j = std::clamp(j, 0, s.k - 2);
+  const double xl = t[static_cast<std::size_t>(j)], xr = t[static_cast<std::size_t>(j + 1)];
+  const double h = xr - xl, am = xr - x, ap = x - xl;
+  constexpr double sixth = 1.0 / 6.0;
+  switch (deriv) {
+    case 0:
+      out[0] = am / h;
+      out[1] = (am * am * am / h - h * am) * sixth;
+      out[2] = ap / h;
+      out[3] = (ap * ap * ap / h - h * ap) * sixth;
+      break;
+    case 1:
+      out[0] = -1 / h;
+      out[1] = -(3 * am * am / h - h) * sixth;
+      out[2] = 1 / h;
+      out[3] = (3 * ap * ap / h - h) * sixth;
+      break;
+    case 2:
+      out[0] = 0;
+      out[1] = am / h;
+      out[2] = 0;
+      out[3] = ap / h;
+      break;
+    default:
+      out[0] = 0;
+      out[1] = deriv == 3 ? -1 / h : 0;
+      out[2] = 0;
+      out[3] = deriv == 3 ? 1 / h : 0;
+      break;
+  }
+  return 2 * j;
+}
+
+/// cr: adds the dense k-row of the raw values v (4 of them from cr_raw_row at `first`) to row:
+/// v0 e_j + v2 e_j+1 + v1 F_j + v3 F_j+1 (F_j = row j of F).
+inline void cr_dense_row(const smooth_basis& s, int first, const double* v, double* row) noexcept {
+  const int j = first / 2;
+  row[j] += v[0];
+  row[j + 1] += v[2];
+  const double* f0 = s.f_transpose.data() + static_cast<std::ptrdiff_t>(j) * s.k;
+  const double* f1 = f0 + s.k;
+  for (int c = 0; c < s.k; ++c) row[c] += v[1] * f0[c] + v[3] * f1[c];
+}
+
 /// Unconstrained basis row (k values) of the deriv-th derivative at x, with mgcv's linear
 /// extension outside [lower, upper].
 inline void unconstrained_row(const smooth_basis& s, double x, int deriv, double* row) noexcept {
   std::fill(row, row + s.k, 0.0);
+  if (s.type == basis_type::cr) {
+    double v[4];
+    const double lo = s.lower(), hi = s.upper();
+    if (x >= lo && x <= hi) {
+      cr_dense_row(s, cr_raw_row(s, x, deriv, v), v, row);
+      return;
+    }
+    if (deriv >= 2) return;
+    const double edge = x < lo ? lo : hi;
+    const int first = cr_raw_row(s, edge, 1, v);
+    if (deriv == 0) {
+      for (double& e : v) e *= x - edge;
+      cr_dense_row(s, first, v, row);
+      cr_raw_row(s, edge, 0, v);
+    }
+    cr_dense_row(s, first, v, row);
+    return;
+  }
   double vals[16];
   const double lo = s.lower(), hi = s.upper();
   if (x >= lo && x <= hi) {
@@ -175,6 +269,58 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
     d = std::move(next);
   }
   return d;
+}
+
+/// The common end of every basis: the sum-to-zero constraint of the column sums `colsum` of the
+/// unconstrained basis at the data as a Householder reflection (mgcv's Z), the penalty
+/// S = root' root scaled by ||S||_1 / max_row^2 (mgcv's S.scale; max_row = ||X||_inf), and the
+/// constrained penalty, its root and log pseudo-determinant.
+inline void finish_basis(smooth_basis& s, const Eigen::VectorXd& colsum, double max_row,
+                         const Eigen::MatrixXd& d) {
+  // Householder reflection H with H c = -sign(c0)||c|| e1 (LAPACK/LINPACK convention)
+  const double norm = colsum.norm();
+  const double beta = colsum[0] >= 0 ? -norm : norm;
+  s.householder = colsum;
+  s.householder[0] -= beta;
+  const double v0 = s.householder[0];
+  s.householder /= v0;
+  s.tau = (beta - colsum[0]) / beta;
+  const Eigen::MatrixXd dd = d.transpose() * d;
+  const double norm1 = dd.cwiseAbs().colwise().sum().maxCoeff();
+  s.penalty_scale = norm1 / (max_row * max_row);
+  // Penalty root E = D Z / sqrt(scale) with Z = H[:, 1:] (H = I - tau v v'), so E'E = Z'SZ.
+  // E has full row rank (rank of S): the constraint direction is not orthogonal to the penalty
+  // null space (the column sums add up to n), so the product of the non-zero eigenvalues of
+  // E'E is det(E E'), from a Cholesky factor
+  const Eigen::VectorXd dv = d * s.householder;
+  Eigen::MatrixXd dz = d.rightCols(s.k - 1);
+  for (Eigen::Index c = 0; c < dz.cols(); ++c)
+    for (Eigen::Index r = 0; r < dz.rows(); ++r) dz(r, c) -= s.tau * dv[r] * s.householder[c + 1];
+  s.penalty_root = dz / std::sqrt(s.penalty_scale);
+  s.penalty = s.penalty_root.transpose() * s.penalty_root;
+  s.penalty_rank = static_cast<int>(s.penalty_root.rows());
+  Eigen::MatrixXd chol;
+  detail::cholesky_upper(s.penalty_root * s.penalty_root.transpose(), chol);
+  s.log_det_penalty = 0;
+  for (Eigen::Index j = 0; j < chol.rows(); ++j) s.log_det_penalty += 2 * std::log(chol(j, j));
+}
+
+/// The dense map from a smooth's raw coordinates to its k - 1 constrained coefficients'
+/// columns: raw = M beta_constrained. ps: Z (k x (k-1)); cr: the rows of Z and F Z interleaved
+/// (2k x (k-1)).
+inline Eigen::MatrixXd raw_map(const smooth_basis& b) {
+  Eigen::MatrixXd z(b.k, b.k - 1);
+  for (int c = 1; c < b.k; ++c)
+    for (int r = 0; r < b.k; ++r)
+      z(r, c - 1) = (r == c ? 1.0 : 0.0) - b.tau * b.householder[r] * b.householder[c];
+  if (b.type != basis_type::cr) return z;
+  const Eigen::MatrixXd fz = b.f_transpose.transpose() * z;
+  Eigen::MatrixXd m(2 * b.k, b.k - 1);
+  for (int r = 0; r < b.k; ++r) {
+    m.row(2 * r) = z.row(r);
+    m.row(2 * r + 1) = fz.row(r);
+  }
+  return m;
 }
 
 }  // namespace detail
@@ -238,33 +384,79 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
     }
     max_row = std::max(max_row, row_abs);
   }
-  // Householder reflection H with H c = -sign(c0)||c|| e1 (LAPACK/LINPACK convention)
-  const double norm = colsum.norm();
-  const double beta = colsum[0] >= 0 ? -norm : norm;
-  s.householder = colsum;
-  s.householder[0] -= beta;
-  const double v0 = s.householder[0];
-  s.householder /= v0;
-  s.tau = (beta - colsum[0]) / beta;
-  const Eigen::MatrixXd d = detail::difference_matrix(o.k, o.penalty_order);
-  const Eigen::MatrixXd dd = d.transpose() * d;
-  const double norm1 = dd.cwiseAbs().colwise().sum().maxCoeff();
-  s.penalty_scale = norm1 / (max_row * max_row);
-  // Penalty root E = D Z / sqrt(scale) with Z = H[:, 1:] (H = I - tau v v'), so E'E = Z'SZ.
-  // E has full row rank k - m (the constraint direction is not orthogonal to the penalty null
-  // space: the column sums add up to n), so the product of the non-zero eigenvalues of E'E is
-  // det(E E'), from a Cholesky factor
-  const Eigen::VectorXd dv = d * s.householder;
-  Eigen::MatrixXd dz = d.rightCols(o.k - 1);
-  for (Eigen::Index c = 0; c < dz.cols(); ++c)
-    for (Eigen::Index r = 0; r < dz.rows(); ++r) dz(r, c) -= s.tau * dv[r] * s.householder[c + 1];
-  s.penalty_root = dz / std::sqrt(s.penalty_scale);
-  s.penalty = s.penalty_root.transpose() * s.penalty_root;
-  s.penalty_rank = static_cast<int>(s.penalty_root.rows());
-  Eigen::MatrixXd chol;
-  detail::cholesky_upper(s.penalty_root * s.penalty_root.transpose(), chol);
-  s.log_det_penalty = 0;
-  for (Eigen::Index j = 0; j < chol.rows(); ++j) s.log_det_penalty += 2 * std::log(chol(j, j));
+  detail::finish_basis(s, colsum, max_row, detail::difference_matrix(o.k, o.penalty_order));
+  return s;
+}
+
+/// Builds the cubic regression spline basis of one smooth (mgcv's bs = "cr": knots at
+/// place.knots of the distinct values, penalty int f''^2, S.scale and the sum-to-zero
+/// constraint). The options' degree and penalty_order do not apply. O(n log n + n k + k^3).
+[[nodiscard]] inline smooth_basis make_cr_basis(std::span<const double> x, const smooth_options& o,
+                                                const std::string& where, const std::string& name) {
+  VASOSTAT_EXPECTS(o.k >= 3, where + ": " + name + ".k (" + std::to_string(o.k) +
+                                 ") must be at least 3 for a cubic regression spline");
+  std::vector<double> u(x.begin(), x.end());
+  std::sort(u.begin(), u.end());
+  u.erase(std::unique(u.begin(), u.end()), u.end());
+  VASOSTAT_EXPECTS(u.size() > 1, where + ": " + name + " is constant (a smooth needs a varying covariate)");
+  const auto nu = static_cast<std::ptrdiff_t>(u.size());
+  VASOSTAT_EXPECTS(nu >= o.k, where + ": " + name + ".k (" + std::to_string(o.k) +
+                                  ") is larger than the number of distinct values (" +
+                                  std::to_string(nu) + ")");
+  smooth_basis s;
+  s.type = basis_type::cr;
+  s.k = o.k;
+  s.degree = 3;
+  s.penalty_order = 2;
+  // knots: the sorted distinct values at positions (nu - 1) j / (k - 1), linearly interpolated
+  s.knots.resize(static_cast<std::size_t>(o.k));
+  s.knots.front() = u.front();
+  s.knots.back() = u.back();
+  const double delta = static_cast<double>(nu - 1) / (o.k - 1);
+  for (int j = 1; j < o.k - 1; ++j) {
+    const double pos = delta * j;
+    const auto lb = static_cast<std::ptrdiff_t>(std::floor(pos));
+    const double frac = pos - static_cast<double>(lb);
+    s.knots[static_cast<std::size_t>(j)] =
+        u[static_cast<std::size_t>(lb)] * (1 - frac) + u[static_cast<std::size_t>(std::min(lb + 1, nu - 1))] * frac;
+  }
+  // B ((k-2) x (k-2), tridiagonal) and D ((k-2) x k) with D beta = B delta_interior
+  const int k = o.k, ki = o.k - 2;
+  Eigen::VectorXd h(k - 1);
+  for (int j = 0; j < k - 1; ++j) h[j] = s.knots[static_cast<std::size_t>(j + 1)] - s.knots[static_cast<std::size_t>(j)];
+  Eigen::MatrixXd bm = Eigen::MatrixXd::Zero(ki, ki), dm = Eigen::MatrixXd::Zero(ki, k);
+  for (int i = 0; i < ki; ++i) {
+    bm(i, i) = (h[i] + h[i + 1]) / 3;
+    if (i + 1 < ki) bm(i, i + 1) = bm(i + 1, i) = h[i + 1] / 6;
+    dm(i, i) = 1 / h[i];
+    dm(i, i + 1) = -1 / h[i] - 1 / h[i + 1];
+    dm(i, i + 2) = 1 / h[i + 1];
+  }
+  Eigen::MatrixXd chol;  // B = R'R
+  detail::cholesky_upper(bm, chol);
+  // root of S = D' B^-1 D: R^-T D; F interior rows = B^-1 D = R^-1 (R^-T D)
+  const Eigen::MatrixXd root = chol.transpose().triangularView<Eigen::Lower>().solve(dm);
+  const Eigen::MatrixXd fi = chol.triangularView<Eigen::Upper>().solve(root);
+  s.f_transpose = Eigen::MatrixXd::Zero(k, k);
+  s.f_transpose.middleCols(1, ki) = fi.transpose();
+  // column sums and infinity norm of the dense basis at the data
+  Eigen::VectorXd raw_sum = Eigen::VectorXd::Zero(2 * k);
+  std::vector<double> row(static_cast<std::size_t>(k));
+  double max_row = 0.0;
+  double v[4];
+  for (double xv : x) {
+    const int first = detail::cr_raw_row(s, xv, 0, v);
+    for (int r = 0; r < 4; ++r) raw_sum[first + r] += v[r];
+    std::fill(row.begin(), row.end(), 0.0);
+    detail::cr_dense_row(s, first, v, row.data());
+    double a = 0;
+    for (double e : row) a += std::abs(e);
+    max_row = std::max(max_row, a);
+  }
+  Eigen::VectorXd colsum(k);
+  for (int j = 0; j < k; ++j) colsum[j] = raw_sum[2 * j];
+  for (int j = 0; j < k; ++j) colsum += raw_sum[2 * j + 1] * s.f_transpose.col(j);
+  detail::finish_basis(s, colsum, max_row, root);
   return s;
 }
 
@@ -273,6 +465,7 @@ inline Eigen::MatrixXd difference_matrix(int k, int order) {
                                                     const smooth_options& o,
                                                     const std::string& where,
                                                     const std::string& name) {
+  if (o.basis == basis_type::cr) return make_cr_basis(x, o, where, name);
   return make_ps_basis(x, o, where, name);
 }
 

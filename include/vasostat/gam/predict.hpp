@@ -1,7 +1,8 @@
 #pragma once
 // Prediction from a fitted GAM (mgcv predict.gam): link or response scale, standard errors from
 // Vp, per-term contributions (type = "terms"), the linear-predictor matrix, and exact
-// derivatives of a smooth from the B-spline derivative basis with pointwise and simultaneous
+// derivatives of a smooth (from the B-spline derivative basis, or the closed-form derivative of
+// the natural cubic spline for a cr smooth) with pointwise and simultaneous
 // bands (Ruppert, Wand & Carroll 2003: the simultaneous critical value is the quantile of
 // max |f~ - f^| / se over the grid under beta~ ~ N(beta^, Vp)). O(m p^2) for m new rows.
 
@@ -126,7 +127,7 @@ inline Eigen::MatrixXd lpmatrix(const model& m, const Eigen::Ref<const Eigen::Ma
 }
 
 struct derivative_options {
-  int order = 1;              ///< 1 = slope, 2 = curvature (exact, from the B-spline basis)
+  int order = 1;              ///< 1 = slope, 2 = curvature (exact; ps: up to the degree, cr: 1..2)
   double level = 0.95;        ///< confidence level of both bands
   int simulations = 10000;    ///< draws for the simultaneous critical value
   std::uint64_t seed = 42;
@@ -148,8 +149,10 @@ struct smooth_derivative {
   constexpr const char* where = "vasostat::gam::derivative";
   VASOSTAT_EXPECTS(term < m.smooths.size(), std::string(where) + ": term " + std::to_string(term) +
                                                 " is out of range");
-  VASOSTAT_EXPECTS(options.order >= 1 && options.order <= m.smooths[term].degree,
-                   std::string(where) + ": options.order must be in 1..degree");
+  const int max_order = m.smooths[term].type == basis_type::cr ? 2 : m.smooths[term].degree;
+  VASOSTAT_EXPECTS(options.order >= 1 && options.order <= max_order,
+                   std::string(where) + ": options.order must be in 1.." + std::to_string(max_order) +
+                       (m.smooths[term].type == basis_type::cr ? " for a cr smooth" : " (the degree)"));
   VASOSTAT_EXPECTS(options.level > 0 && options.level < 1,
                    std::string(where) + ": options.level must lie in (0, 1)");
   VASOSTAT_EXPECTS(options.simulations >= 100,

@@ -65,32 +65,35 @@ write_case <- function(name, formula, data, family = gaussian(), method = "REML"
   invisible(b)
 }
 
-mc <- data.frame(times = mcycle$times, accel = mcycle$accel)
-gr <- data.frame(times = seq(2.4, 57.6, length.out = 23))
-write_case("mcycle_k20", accel ~ s(times, bs = "ps", k = 20), mc, grid = gr)
-write_case("mcycle_k10", accel ~ s(times, bs = "ps"), mc, grid = gr)
+# cr_reference.R sources this file for write_case only (write_case_only <- TRUE)
+if (!exists("write_case_only")) {
+  mc <- data.frame(times = mcycle$times, accel = mcycle$accel)
+  gr <- data.frame(times = seq(2.4, 57.6, length.out = 23))
+  write_case("mcycle_k20", accel ~ s(times, bs = "ps", k = 20), mc, grid = gr)
+  write_case("mcycle_k10", accel ~ s(times, bs = "ps"), mc, grid = gr)
 
-aq <- na.omit(airquality[, c("Ozone", "Solar.R", "Wind", "Temp")])
-aq$logOzone <- log(aq$Ozone)
-aqg <- data.frame(Solar.R = c(50, 150, 250, 320), Wind = c(3, 8, 12, 19), Temp = c(60, 70, 80, 95))
-write_case("airquality", logOzone ~ Solar.R + s(Temp, bs = "ps") + s(Wind, bs = "ps"), aq, grid = aqg)
+  aq <- na.omit(airquality[, c("Ozone", "Solar.R", "Wind", "Temp")])
+  aq$logOzone <- log(aq$Ozone)
+  aqg <- data.frame(Solar.R = c(50, 150, 250, 320), Wind = c(3, 8, 12, 19), Temp = c(60, 70, 80, 95))
+  write_case("airquality", logOzone ~ Solar.R + s(Temp, bs = "ps") + s(Wind, bs = "ps"), aq, grid = aqg)
 
-tr <- trees
-trg <- data.frame(Girth = c(9, 12, 15, 20), Height = c(65, 70, 75, 85))
-write_case("trees_gaussian", Volume ~ Height + s(Girth, bs = "ps", k = 8), tr, grid = trg)
-write_case("trees_gamma", Volume ~ Height + s(Girth, bs = "ps", k = 8), tr, family = Gamma(link = "log"), grid = trg)
+  tr <- trees
+  trg <- data.frame(Girth = c(9, 12, 15, 20), Height = c(65, 70, 75, 85))
+  write_case("trees_gaussian", Volume ~ Height + s(Girth, bs = "ps", k = 8), tr, grid = trg)
+  write_case("trees_gamma", Volume ~ Height + s(Girth, bs = "ps", k = 8), tr, family = Gamma(link = "log"), grid = trg)
 
-bw <- data.frame(low = birthwt$low, lwt = birthwt$lwt, age = birthwt$age, smoke = birthwt$smoke)
-bwg <- data.frame(lwt = c(90, 120, 160, 220), age = c(18, 22, 27, 35), smoke = c(0, 1, 0, 1))
-write_case("birthwt_binomial", low ~ age + smoke + s(lwt, bs = "ps"), bw, family = binomial(), grid = bwg)
+  bw <- data.frame(low = birthwt$low, lwt = birthwt$lwt, age = birthwt$age, smoke = birthwt$smoke)
+  bwg <- data.frame(lwt = c(90, 120, 160, 220), age = c(18, 22, 27, 35), smoke = c(0, 1, 0, 1))
+  write_case("birthwt_binomial", low ~ age + smoke + s(lwt, bs = "ps"), bw, family = binomial(), grid = bwg)
 
-qk <- data.frame(stations = quakes$stations, mag = quakes$mag, depth = quakes$depth)
-qkg <- data.frame(mag = c(4.1, 4.6, 5.2, 6.0), depth = c(50, 200, 400, 600))
-write_case("quakes_poisson", stations ~ depth + s(mag, bs = "ps"), qk, family = poisson(), grid = qkg)
+  qk <- data.frame(stations = quakes$stations, mag = quakes$mag, depth = quakes$depth)
+  qkg <- data.frame(mag = c(4.1, 4.6, 5.2, 6.0), depth = c(50, 200, 400, 600))
+  write_case("quakes_poisson", stations ~ depth + s(mag, bs = "ps"), qk, family = poisson(), grid = qkg)
 
-# gamma (log link) on mgcv's gamSim(1) covariates: log-mean from the additive truth, shape 3
-set.seed(5)
-gs <- gamSim(1, n = 300, dist = "normal", scale = 1, verbose = FALSE)
-gs$y <- rgamma(nrow(gs), shape = 3, scale = exp((gs$f - mean(gs$f)) / 25) / 3)
-gs <- gs[, c("y", "x0", "x1", "x2")]
-write_case("gamsim_gamma", y ~ x0 + s(x1, bs = "ps") + s(x2, bs = "ps"), gs, family = Gamma(link = "log"))
+  # gamma (log link) on mgcv's gamSim(1) covariates: log-mean from the additive truth, shape 3
+  set.seed(5)
+  gs <- gamSim(1, n = 300, dist = "normal", scale = 1, verbose = FALSE)
+  gs$y <- rgamma(nrow(gs), shape = 3, scale = exp((gs$f - mean(gs$f)) / 25) / 3)
+  gs <- gs[, c("y", "x0", "x1", "x2")]
+  write_case("gamsim_gamma", y ~ x0 + s(x1, bs = "ps") + s(x2, bs = "ps"), gs, family = Gamma(link = "log"))
+}

@@ -1,8 +1,10 @@
 #pragma once
 // The model matrix X = [1 | covariates | smooth bases] of a GAM, never formed: each row is
 // produced on the fly in a sparse "raw" form (the covariates, and per smooth the degree + 1
-// non-zero B-spline values before the sum-to-zero constraint), and X = X_raw T with
-// T = blockdiag(I, Z_1, ..., Z_m) the constraint maps. X'WX and X'Wz are accumulated in the raw
+// non-zero B-spline values before the sum-to-zero constraint, or for a cubic regression spline
+// the 4 non-zeros in its interleaved (beta_j, delta_j) coordinates), and X = X_raw T with
+// T = blockdiag(I, M_1, ..., M_m) the dense raw-to-constrained maps (ps: the constraint Z;
+// cr: [I; F] Z with rows interleaved, gam/basis.hpp raw_map). X'WX and X'Wz are accumulated in the raw
 // space (about (degree + 1 + q)^2 multiply-adds per row instead of p^2) and transformed once,
 // so a pass over n rows costs O(n (degree + q)^2 + p_raw^2 p) time and O(p^2) memory beyond
 // the data.
@@ -28,7 +30,7 @@ struct design {
   std::vector<Eigen::Index> first;      ///< first constrained coefficient of each smooth
   std::vector<Eigen::Index> raw_first;  ///< first raw column of each smooth
   Eigen::Index p_raw = 0;
-  std::vector<Eigen::MatrixXd> z;       ///< per smooth: k x (k - 1) constraint map Z
+  std::vector<Eigen::MatrixXd> z;       ///< per smooth: raw_columns x (k - 1) map (raw_map)
 
   void prepare() {
     p_raw = n_parametric;
@@ -36,12 +38,8 @@ struct design {
     z.clear();
     for (const auto& b : *bases) {
       raw_first.push_back(p_raw);
-      p_raw += b.k;
-      Eigen::MatrixXd zj(b.k, b.k - 1);
-      for (int c = 1; c < b.k; ++c)
-        for (int r = 0; r < b.k; ++r)
-          zj(r, c - 1) = (r == c ? 1.0 : 0.0) - b.tau * b.householder[r] * b.householder[c];
-      z.push_back(std::move(zj));
+      p_raw += b.raw_columns();
+      z.push_back(raw_map(b));
     }
   }
 
