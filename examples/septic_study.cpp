@@ -11,12 +11,14 @@
 
 #include <vasostat/vasostat.hpp>
 
+#include "support/dose_response_svg.hpp"
 #include "support/synthetic_site.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -182,8 +184,9 @@ Eigen::MatrixXd adjustment_covariates(const cohort& c) {
 }
 
 /// GAM of each outcome on a P-spline of dose (k = 10, REML) adjusted for APACHE II, heart rate
-/// and log IL-6; the derivative's simultaneous band shows where the decline is significant.
-void gam_table(const cohort& c) {
+/// and log IL-6; the derivative's simultaneous band shows where the decline is significant. The
+/// fitted dose-response curves (covariates at their means) with their bands go to `svg_path`.
+void gam_table(const cohort& c, const char* svg_path) {
   namespace gam = vasostat::gam;
   const Eigen::MatrixXd z = adjustment_covariates(c);
   struct row {
@@ -191,6 +194,7 @@ void gam_table(const cohort& c) {
     const std::vector<double>* values;
   };
   const row rows[] = {{"MFI", &c.mfi}, {"PPV (%)", &c.ppv}, {"HI", &c.hi}, {"Lactate", &c.lactate}};
+  const char* y_labels[] = {"MFI (0-3)", "PPV (%)", "heterogeneity index", "lactate (mmol/L)"};
   std::printf("Table 2. GAM: outcome ~ s(NE dose, bs = \"ps\", k = 10) + APACHE II + HR + log IL-6 (REML)\n");
   std::printf("  %-10s %6s %7s %8s %9s %9s   %s\n", "outcome", "edf", "Ref.df", "F", "p(smooth)",
               "dev.expl", "dose range where the slope is significant (simultaneous 95% band)");
@@ -198,6 +202,10 @@ void gam_table(const cohort& c) {
   for (int i = 0; i <= 145; ++i) {
     grid.push_back(0.05 + 0.01 * i);
   }
+  // the other covariates at their means along the dose grid
+  const Eigen::MatrixXd z_at_means = z.colwise().mean().replicate(static_cast<Eigen::Index>(grid.size()), 1);
+  const std::span<const double> grid_x[] = {grid};
+  std::vector<vasostat_examples::dose_response_panel> panels;
   for (const row& r : rows) {
     const gam::smooth_term terms[] = {gam::smooth(c.dose, {.k = 10})};
     const gam::model m = gam::fit(*r.values, terms, z);
@@ -217,8 +225,31 @@ void gam_table(const cohort& c) {
     }
     std::printf("  %-10s %6.2f %7.2f %8.2f %9s %8.1f%%   %s\n", r.name, t.edf, t.ref_df, t.statistic,
                 format_p(t.p_value).c_str(), 100 * m.deviance_explained, range);
+    const gam::prediction curve = gam::predict(m, z_at_means, grid_x);
+    vasostat_examples::dose_response_panel& panel = panels.emplace_back();
+    char title[96];
+    std::snprintf(title, sizeof title, "%s: edf %.2f, p %s", r.name, t.edf, format_p(t.p_value).c_str());
+    panel.title = title;
+    panel.y_label = y_labels[&r - rows];
+    panel.x = c.dose;
+    panel.y = *r.values;
+    panel.grid = grid;
+    for (Eigen::Index i = 0; i < curve.fit.size(); ++i) {
+      constexpr double z95 = 1.959963984540054;
+      panel.fit.push_back(curve.fit[i]);
+      panel.lower.push_back(curve.fit[i] - z95 * curve.std_error[i]);
+      panel.upper.push_back(curve.fit[i] + z95 * curve.std_error[i]);
+    }
+    panel.significant_from = first;
+    panel.significant_to = last;
   }
-  std::printf("  published: significant nonlinear relations for all parameters (all p < 0.05)\n\n");
+  std::printf("  published: significant nonlinear relations for all parameters (all p < 0.05)\n");
+  if (vasostat_examples::write_dose_response_svg(panels, "Outcome vs norepinephrine dose: GAM fits (REML)",
+                                                 "NE dose (&#181;g/kg/min)", svg_path)) {
+    std::printf("  dose-response curves written to %s\n\n", svg_path);
+  } else {
+    std::printf("  could not write %s\n\n", svg_path);
+  }
 }
 
 /// The dose threshold: segmented regression (Muggeo) with its CI, Davies' test for a change in
@@ -413,8 +444,10 @@ void survival_table(const cohort& c, const char* svg_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // argv[1]: where the Kaplan-Meier SVG goes (default: the current directory)
+  // argv[1], argv[2]: where the Kaplan-Meier and the GAM dose-response SVGs go (default: the
+  // current directory)
   const char* svg_path = argc > 1 ? argv[1] : "septic_study_km.svg";
+  const char* gam_svg_path = argc > 2 ? argv[2] : "septic_study_gam.svg";
   cohort c = simulate(66, 20250101);
   const auto died = std::count(c.died.begin(), c.died.end(), 1.0);
   std::printf("vasostat %s — simulated septic-shock cohort: 66 patients, NE 0.05–1.5 µg/kg/min,\n"
@@ -422,7 +455,7 @@ int main(int argc, char** argv) {
               vasostat::version_string, static_cast<long>(died));
   film_and_measure(c, 20250102);
   correlation_table(c);
-  gam_table(c);
+  gam_table(c, gam_svg_path);
   threshold_table(c);
   survival_table(c, svg_path);
   return 0;
