@@ -25,7 +25,8 @@ tm <- function(f, reps) {
 }
 set.seed(42)
 cat("seconds, best of repeats, as cpu/wall\n")
-cat(sprintf("%-10s %18s %18s %18s\n", "n", "coxph_efron", "coxph_breslow", "survfit+survdiff"))
+cat(sprintf("%-10s %18s %18s %18s %18s\n", "n", "coxph_efron", "coxph_breslow", "survfit+survdiff",
+            "non-integer times"))
 for (n in c(1e3, 1e4, 1e5, 1e6)) {
   if (n > max_n) break
   d <- sim(n)
@@ -36,6 +37,12 @@ for (n in c(1e3, 1e4, 1e5, 1e6)) {
     survfit(Surv(d$time, d$status) ~ d$group)
     survdiff(Surv(d$time, d$status) ~ d$group)
   }, reps)
+  # the same with times not rounded to days (day - U(0, 1)), as BM_km_plus_logrank_continuous
+  tc <- d$time - runif(n)
+  tkc <- tm(function() {
+    survfit(Surv(tc, d$status) ~ d$group)
+    survdiff(Surv(tc, d$status) ~ d$group)
+  }, reps)
   f2 <- function(v) sprintf("%8.4f/%8.4f", v[1], v[2])
-  cat(sprintf("%-10.0f %18s %18s %18s\n", n, f2(te), f2(tb), f2(tk)))
+  cat(sprintf("%-10.0f %18s %18s %18s %18s\n", n, f2(te), f2(tb), f2(tk), f2(tkc)))
 }

@@ -217,7 +217,7 @@ survival::concordance_result brute_force_concordance(const std::vector<double>& 
 TEST_CASE("the radix/bucket sort is a stable ascending order for ties, clusters, outliers and signed zeros") {
   vasostat::random_generator rng(11);
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{70}, std::size_t{5000}}) {
-    for (int kind = 0; kind < 6; ++kind) {
+    for (int kind = 0; kind < 9; ++kind) {
       std::vector<double> v(n);
       for (std::size_t i = 0; i < n; ++i) {
         switch (kind) {
@@ -226,7 +226,10 @@ TEST_CASE("the radix/bucket sort is a stable ascending order for ties, clusters,
           case 2: v[i] = i % 2 ? 1e-9 : 0.0; break;                                  // two values in one bucket
           case 3: v[i] = i % 3 == 0 ? -0.0 : (i % 3 == 1 ? 0.0 : -1.5); break;       // signed zeros tie
           case 4: v[i] = i == n / 2 ? 1e300 : rng.normal(); break;                  // far outlier: radix fallback
-          default: v[i] = std::floor(rng.uniform() * 40) * (i % 7 == 0 ? 1 : 1.0000001); break;  // unsorted big buckets
+          case 5: v[i] = std::floor(rng.uniform() * 40) * (i % 7 == 0 ? 1 : 1.0000001); break;  // unsorted big buckets
+          case 6: v[i] = -std::log(1 - rng.uniform()) * 365; break;                 // positive, many binades: log buckets
+          case 7: v[i] = std::ceil(-std::log(1 - rng.uniform()) * 30) - (i % 3 ? 0.5 : 0.0); break;  // log buckets, ties
+          default: v[i] = std::exp(20 * rng.uniform()) * (i % 5 ? 1 : 1 + 1e-15); break;  // e^0..e^20, near-ties
         }
       }
       std::vector<std::size_t> ref(n);
@@ -238,6 +241,13 @@ TEST_CASE("the radix/bucket sort is a stable ascending order for ties, clusters,
       bool keys_ok = bits.size() == n;
       for (std::size_t k = 0; k < n && keys_ok; ++k) keys_ok = bits[k] == survival::detail::sort_key_bits(v[got[k]]);
       CHECK(keys_ok);
+      // the same order carrying a payload instead of the index
+      std::vector<std::uint32_t> payload(n), want(n);
+      for (std::size_t i = 0; i < n; ++i) payload[i] = static_cast<std::uint32_t>(rng.below(1000));
+      for (std::size_t k = 0; k < n; ++k) want[k] = payload[ref[k]];
+      std::vector<std::uint64_t> pbits;
+      CHECK(survival::detail::sort_payload_ascending(v, payload, pbits) == want);
+      CHECK(pbits == bits);
     }
   }
 }

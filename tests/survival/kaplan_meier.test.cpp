@@ -4,7 +4,12 @@
 #include <doctest/doctest.h>
 #include <support/survival_csv.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -242,5 +247,175 @@ TEST_CASE("kaplan_meier: whole-number times (counted without a sort) equal the s
         CHECK(km_whole::same(a.curves[c].quantile_lower, b.curves[c].quantile_lower));
       }
     }
+  }
+}
+
+namespace km_quant {
+// R's findq as written out (drop repeated y values keeping the first, then search): the
+// reference for detail::km_quantiles, which searches all rows instead.
+std::vector<double> findq(const std::vector<double>& time, const std::vector<double>& curve,
+                          const std::vector<double>& probs) {
+  const double tol = std::sqrt(std::numeric_limits<double>::epsilon());
+  std::vector<double> out(probs.size(), std::numeric_limits<double>::quiet_NaN());
+  if (probs.empty()) return out;
+  const std::size_t m = time.size();
+  std::vector<double> yall(m + 1), x, y;
+  yall[0] = 0.0;
+  for (std::size_t i = 0; i < m; ++i) yall[i + 1] = 1.0 - curve[i];
+  double ymax = 0;
+  for (std::size_t i = 0; i <= m; ++i) {
+    if (!std::isnan(yall[i])) ymax = std::max(ymax, yall[i]);
+    bool dup = false;
+    for (std::size_t j = 0; j < i && !dup; ++j)
+      dup = std::isnan(yall[i]) ? std::isnan(yall[j]) : yall[i] == yall[j];
+    if (dup) continue;
+    x.push_back(i == 0 ? 0.0 : time[i - 1]);
+    y.push_back(yall[i]);
+  }
+  if (ymax < *std::min_element(probs.begin(), probs.end())) return out;
+  const std::size_t n = y.size();
+  auto first_at_least = [&](double p, double shift) {
+    std::ptrdiff_t best = -1;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isnan(y[i]) && y[i] + shift >= p && (best < 0 || y[i] + shift < y[static_cast<std::size_t>(best)] + shift))
+        best = static_cast<std::ptrdiff_t>(i);
+    return best;
+  };
+  for (std::size_t k = 0; k < probs.size(); ++k) {
+    const double p = probs[k];
+    if (p == 0) {
+      out[k] = x[0];
+      continue;
+    }
+    auto i1 = first_at_least(p, tol), i2 = first_at_least(p, -tol);
+    double q = std::numeric_limits<double>::quiet_NaN();
+    if (i1 >= 0 && i2 >= 0) q = (x[static_cast<std::size_t>(i1)] + x[static_cast<std::size_t>(i2)]) / 2;
+    if (!std::isnan(y[n - 1]) && std::abs(p - y[n - 1]) < tol)
+      q = i1 >= 0 ? (x[static_cast<std::size_t>(i1)] + (m ? time.back() : 0.0)) / 2 : std::numeric_limits<double>::quiet_NaN();
+    out[k] = q;
+  }
+  return out;
+}
+}  // namespace km_quant
+
+TEST_CASE("kaplan_meier quantile search equals R's drop-repeats-then-search rule on monotone and ragged curves") {
+  vasostat::random_generator rng(21);
+  const std::vector<double> levels{1.0, 0.875, 0.75, 0.5, 0.5 + 1e-9, 0.25, 0.1, 0.0};
+  for (int rep = 0; rep < 400; ++rep) {
+    const std::size_t m = 1 + rng.below(rep < 200 ? 12 : 60);
+    std::vector<double> time(m), curve(m);
+    double t = 0;
+    for (std::size_t i = 0; i < m; ++i) time[i] = (t += 1 + static_cast<double>(rng.below(3)));
+    const int kind = rep % 4;  // 0: non-increasing from levels; 1: random steps; 2: ragged with NaN; 3: flat at 0.5
+    double s = 1;
+    for (std::size_t i = 0; i < m; ++i) {
+      if (kind == 0) s = std::min(s, levels[rng.below(levels.size())]);
+      if (kind == 1) s *= rng.uniform() < 0.4 ? 1.0 : 0.6 + 0.4 * rng.uniform();
+      if (kind == 2) s = rng.uniform() < 0.15 ? std::numeric_limits<double>::quiet_NaN() : levels[rng.below(levels.size())];
+      if (kind == 3) s = i < m / 3 ? 0.8 : (i < 2 * m / 3 ? 0.5 : (rng.uniform() < 0.5 ? 0.5 : 0.2));
+      curve[i] = s;
+    }
+    if (kind == 3 && rep % 8 == 3) std::sort(curve.begin(), curve.end(), std::greater<>());
+    for (const std::vector<double>& call : {std::vector<double>{0.25, 0.5, 0.75}, std::vector<double>{0.9},
+                                            std::vector<double>{0.0, 0.5, 1.0}, std::vector<double>{}}) {
+      std::vector<double> probs = call;
+      probs.push_back(0.5);
+      std::vector<double> got;
+      survival::detail::km_quantiles(time, curve, probs, got, call.size());
+      const auto want = km_quant::findq(time, curve, call);
+      const auto want_med = km_quant::findq(time, curve, {0.5});
+      REQUIRE(got.size() == call.size() + 1);
+      for (std::size_t k = 0; k < call.size(); ++k) CHECK(km_whole::same({got[k]}, {want[k]}));
+      CHECK(km_whole::same({got.back()}, {want_med[0]}));
+    }
+  }
+}
+
+namespace km_sweep {
+struct rows {
+  std::vector<double> time, n_risk, n_event, n_censor;
+  double n = 0, events = 0;
+};
+// The per-group sorted sweep (stable sort by (group, time), then each group's runs of equal
+// times): the reference for kaplan_meier's single sweep over all groups.
+std::vector<rows> reference(const std::vector<double>& time, const std::vector<double>& status,
+                            const std::vector<double>& w, const std::vector<int>& group, bool timefix) {
+  const std::size_t n = time.size();
+  auto codes = survival::detail::encode_labels(group, n);
+  std::vector<std::uint64_t> bits;
+  const auto asc = survival::detail::order_ascending(time, &bits);
+  std::vector<double> fixed;
+  const std::vector<double>& t = timefix && survival::detail::timefix_from_order(n, asc, bits, fixed) ? fixed : time;
+  std::vector<std::size_t> ord(n);
+  for (std::size_t i = 0; i < n; ++i) ord[i] = i;
+  std::stable_sort(ord.begin(), ord.end(), [&](std::size_t a, std::size_t b) {
+    return codes.code[a] != codes.code[b] ? codes.code[a] < codes.code[b] : time[a] < time[b];
+  });
+  std::vector<rows> out(codes.labels.size());
+  std::size_t pos = 0;
+  for (std::size_t g = 0; g < out.size(); ++g) {
+    std::size_t end = pos;
+    while (end < n && codes.code[ord[end]] == static_cast<int>(g)) ++end;
+    double at_risk = 0;
+    for (std::size_t k = pos; k < end; ++k) {
+      at_risk += w.empty() ? 1.0 : w[ord[k]];
+      out[g].events += (w.empty() ? 1.0 : w[ord[k]]) * status[ord[k]];
+    }
+    out[g].n = at_risk;
+    for (std::size_t k = pos; k < end;) {
+      const double tk = t[ord[k]];
+      double d = 0, cens = 0;
+      std::size_t j = k;
+      for (; j < end && t[ord[j]] == tk; ++j) (status[ord[j]] == 1 ? d : cens) += w.empty() ? 1.0 : w[ord[j]];
+      out[g].time.push_back(tk);
+      out[g].n_risk.push_back(at_risk);
+      out[g].n_event.push_back(d);
+      out[g].n_censor.push_back(cens);
+      at_risk -= d + cens;
+      k = j;
+    }
+    pos = end;
+  }
+  return out;
+}
+bool bitwise(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+}  // namespace km_sweep
+
+TEST_CASE("kaplan_meier: the one-sweep path equals the per-group sorted sweep bit for bit (ties, no ties, weights, timefix, -0)") {
+  vasostat::random_generator rng(31);
+  for (int kind = 0; kind < 4; ++kind) {
+    CAPTURE(kind);
+    const std::size_t n = 4000;
+    std::vector<double> t(n), s(n), w(n);
+    std::vector<int> g(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double e = -std::log(1 - rng.uniform()) * 300;
+      if (kind == 0) t[i] = std::ceil(e) - 0.25;                   // many ties, not whole numbers
+      if (kind == 1) t[i] = e;                                     // no ties
+      if (kind == 2) t[i] = (std::ceil(e / 7) * 7 / 3) * (i % 2 ? 1 : 1 + 4e-16);  // ties up to rounding: timefix merges
+      if (kind == 3) t[i] = i % 50 == 0 ? (i % 100 == 0 ? -0.0 : 0.0) : std::ceil(e) + 0.5;  // signed zeros
+      s[i] = rng.uniform() < 0.7 ? 1 : 0;
+      w[i] = 0.25 + rng.uniform();
+      g[i] = 2 * static_cast<int>(rng.below(3));
+    }
+    for (bool weighted : {false, true})
+      for (bool fix : {true, false}) {
+        CAPTURE(weighted);
+        CAPTURE(fix);
+        const std::vector<double> ww = weighted ? w : std::vector<double>{};
+        const auto ref = km_sweep::reference(t, s, ww, g, fix);
+        const auto km = survival::kaplan_meier(t, s, {.group = g, .weights = ww, .timefix = fix});
+        REQUIRE(km.curves.size() == ref.size());
+        for (std::size_t c = 0; c < ref.size(); ++c) {
+          CHECK(km.curves[c].n == ref[c].n);
+          CHECK(km.curves[c].events == ref[c].events);
+          CHECK(km_sweep::bitwise(km.curves[c].time, ref[c].time));
+          CHECK(km_sweep::bitwise(km.curves[c].n_risk, ref[c].n_risk));
+          CHECK(km_sweep::bitwise(km.curves[c].n_event, ref[c].n_event));
+          CHECK(km_sweep::bitwise(km.curves[c].n_censor, ref[c].n_censor));
+        }
+      }
   }
 }

@@ -135,7 +135,9 @@ inline std::uint64_t sort_key_bits(double v) {
 }
 
 /// Stable LSD radix sort of (bits, idx) on the digits the keys do not all share. O(n).
-inline void radix_sort_bits(std::vector<std::uint64_t>& bits, std::vector<std::size_t>& idx) {
+/// `idx` is whatever each key carries along (its index, or a payload).
+template <class Carried>
+void radix_sort_bits(std::vector<std::uint64_t>& bits, std::vector<Carried>& idx) {
   const std::size_t n = bits.size();
   constexpr int digit_bits = 11;
   constexpr std::size_t buckets = std::size_t{1} << digit_bits;
@@ -145,7 +147,8 @@ inline void radix_sort_bits(std::vector<std::uint64_t>& bits, std::vector<std::s
     all_and &= b;
   }
   const std::uint64_t varying = all_or ^ all_and;
-  std::vector<std::size_t> tmp(n), count(buckets);
+  std::vector<Carried> tmp(n);
+  std::vector<std::size_t> count(buckets);
   std::vector<std::uint64_t> bits_tmp(n);
   for (int shift = 0; shift < 64; shift += digit_bits) {
     if (((varying >> shift) & (buckets - 1)) == 0) continue;
@@ -168,20 +171,23 @@ inline void radix_sort_bits(std::vector<std::uint64_t>& bits, std::vector<std::s
 }
 
 /// Stable ascending order of finite keys. A distribution pass puts each key into one of ~n/2
-/// buckets by its value (a monotone map: (v - min) * scale, floored), keeping the input order
+/// buckets by its value (a monotone map: (v - min) * scale, floored; for positive keys that
+/// span more than 4 binades the same on the IEEE bit patterns, about log(v)), keeping the input order
 /// within a bucket; buckets are then put in order by an insertion sort that is stable (only
 /// needed when a bucket holds different keys out of order). Tied and integer-valued times (one
 /// bucket per distinct value) and smooth scores (a few keys per bucket) cost one scatter (a
 /// bucket of more than 32 keys out of order is stable-sorted by comparison). When
 /// one bucket would hold more than n/16 keys (a far outlier), an LSD radix sort on the IEEE bits
 /// is used instead, so the cost is O(n) in every case. `sorted_bits` receives the
-/// order-preserving images (sort_key_bits) of the sorted keys.
-inline std::vector<std::size_t> order_ascending(std::span<const double> key,
-                                                std::vector<std::uint64_t>* sorted_bits = nullptr) {
+/// order-preserving images (sort_key_bits) of the sorted keys. What travels with each key is
+/// carry(i) (its index i, or a payload).
+template <class Carried, class Carry>
+std::vector<Carried> sort_ascending_carrying(std::span<const double> key, Carry carry,
+                                             std::vector<std::uint64_t>* sorted_bits) {
   const std::size_t n = key.size();
-  std::vector<std::size_t> idx(n);
+  std::vector<Carried> idx(n);
   if (n < 2) {
-    for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+    for (std::size_t i = 0; i < n; ++i) idx[i] = carry(i);
     if (sorted_bits) sorted_bits->assign(n, n ? sort_key_bits(key[0]) : 0);
     return idx;
   }
@@ -191,12 +197,22 @@ inline std::vector<std::size_t> order_ascending(std::span<const double> key,
     hi = std::max(hi, key[i]);
   }
   const std::size_t nb = std::max<std::size_t>(n / 2, 1);
-  const double scale = static_cast<double>(nb) / (hi - lo);
+  // positive keys spanning more than 4 binades (survival times: dense near 0, a long tail):
+  // buckets equally spaced in the IEEE bit pattern, i.e. close to equally spaced in log(key)
+  const bool log_buckets = lo > 0 && hi > 16 * lo;
+  auto raw_bits = [](double v) {
+    std::uint64_t b;
+    std::memcpy(&b, &v, sizeof v);
+    return b;
+  };
+  const std::uint64_t lo_bits = log_buckets ? raw_bits(lo) : 0;
+  const double scale = log_buckets ? static_cast<double>(nb) / static_cast<double>(raw_bits(hi) - lo_bits)
+                                   : static_cast<double>(nb) / (hi - lo);
   std::vector<std::uint64_t> bits(n);
   if (hi > lo && std::isfinite(scale) && n >= 64 && n < (std::size_t{1} << 32)) {
     std::vector<std::uint32_t> bucket(n), start(nb + 1, 0);
     for (std::size_t i = 0; i < n; ++i) {
-      const double f = (key[i] - lo) * scale;
+      const double f = log_buckets ? static_cast<double>(raw_bits(key[i]) - lo_bits) * scale : (key[i] - lo) * scale;
       const auto b = static_cast<std::uint32_t>(std::min(f, static_cast<double>(nb - 1)));
       bucket[i] = b;
       ++start[b + 1];
@@ -209,12 +225,12 @@ inline std::vector<std::size_t> order_ascending(std::span<const double> key,
     if (largest <= std::max<std::size_t>(64, n / 16)) {
       for (std::size_t i = 0; i < n; ++i) {
         const std::uint32_t pos = start[bucket[i]]++;
-        idx[pos] = i;
+        idx[pos] = carry(i);
         bits[pos] = sort_key_bits(key[i]);
       }
       // start[b] is now the end of bucket b; sort a bucket where it is out of order
       std::size_t b0 = 0;
-      std::vector<std::pair<std::uint64_t, std::size_t>> big;
+      std::vector<std::pair<std::uint64_t, Carried>> big;
       for (std::size_t b = 0; b < nb; ++b) {
         const std::size_t b1 = start[b];
         if (b1 - b0 > 32) {
@@ -235,7 +251,7 @@ inline std::vector<std::size_t> order_ascending(std::span<const double> key,
         for (std::size_t i = b0 + 1; i < b1; ++i) {
           if (bits[i] >= bits[i - 1]) continue;
           const std::uint64_t kb = bits[i];
-          const std::size_t ki = idx[i];
+          const Carried ki = idx[i];
           std::size_t j = i;
           for (; j > b0 && bits[j - 1] > kb; --j) {
             bits[j] = bits[j - 1];
@@ -251,12 +267,26 @@ inline std::vector<std::size_t> order_ascending(std::span<const double> key,
     }
   }
   for (std::size_t i = 0; i < n; ++i) {
-    idx[i] = i;
+    idx[i] = carry(i);
     bits[i] = sort_key_bits(key[i]);
   }
   radix_sort_bits(bits, idx);
   if (sorted_bits) sorted_bits->swap(bits);  // order-preserving images of the sorted keys
   return idx;
+}
+
+/// The stable ascending order itself (sort_ascending_carrying with each key's index).
+inline std::vector<std::size_t> order_ascending(std::span<const double> key,
+                                                std::vector<std::uint64_t>* sorted_bits = nullptr) {
+  return sort_ascending_carrying<std::size_t>(key, [](std::size_t i) { return i; }, sorted_bits);
+}
+
+/// The sorted keys' 32-bit payloads (payload[i] travels with key[i]): payload[asc[k]] for the
+/// stable ascending order asc, without a gather in sorted order afterwards.
+inline std::vector<std::uint32_t> sort_payload_ascending(std::span<const double> key,
+                                                         const std::vector<std::uint32_t>& payload,
+                                                         std::vector<std::uint64_t>& sorted_bits) {
+  return sort_ascending_carrying<std::uint32_t>(key, [&](std::size_t i) { return payload[i]; }, &sorted_bits);
 }
 
 /// Stable counting sort of an existing order by small integer codes in [0, k).

@@ -248,9 +248,9 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   } else if (options.timefix) {
     detail::timefix(fn, time, entry, time_fixed, entry_fixed);
   }
-  const detail::cox_setup s = detail::make_cox_setup(time, status, X, entry, options.strata, options.weights,
-                                                     options.offset, options.method,
-                                                     time_order.empty() ? nullptr : &time_order);
+  detail::cox_setup s = detail::make_cox_setup(time, status, X, entry, options.strata, options.weights,
+                                               options.offset, options.method,
+                                               time_order.empty() ? nullptr : &time_order, false);
   std::vector<std::size_t>().swap(time_order);
   const Index p = s.p;
   const Eigen::VectorXd& sc = s.scale;
@@ -339,7 +339,7 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
       detail::chol_tol ch(hessian(ev), options.toler_chol);
       newbeta = beta + ch.solve(gradient(ev, beta));
       for (iter = 1; iter <= options.max_iter; ++iter) {
-        ev = detail::cox_evaluate(s, newbeta, true);
+        detail::cox_evaluate_into(s, newbeta, true, ev);  // reuses ev's n-sized buffers
         const bool ok = ev.finite;
         const double obj = objective(ev, newbeta);
         if (ok && std::abs(1 - loglik_old / obj) <= options.eps && !halving) {
@@ -433,6 +433,7 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   robust = robust && !options.firth;
   m.robust_std_error = Eigen::VectorXd::Constant(p, detail::nan);
   if (robust) {
+    detail::add_row_blocks(s);
     Eigen::MatrixXd score;
     detail::cox_residual_parts(s, ev, nullptr, &score);
     Eigen::MatrixXd vr = detail::robust_covariance(s, score, v_scaled, options.cluster, true);

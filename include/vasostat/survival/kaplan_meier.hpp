@@ -57,71 +57,112 @@ namespace detail {
 /// R's rule (quantile.survfit/findq): the p-quantile is the first time the cumulative
 /// failure probability y = 1 - S reaches p; when y equals p (within tol = sqrt(eps)) on a flat
 /// stretch, the midpoint of that stretch; applied to the curve and to the CI bands.
+/// R drops repeated y values (keeping the first) before searching; the search below runs over
+/// all rows instead, which picks the same row: the earliest row holding the smallest y + shift
+/// >= p is always a first occurrence. Only the last kept value matters otherwise. When y never
+/// decreases (the curve itself; usually the lower band) the search is a binary search. O(m)
+/// per curve plus O(log m) (monotone) or O(m) per probability. `split` answers two R calls at
+/// once: probs[0, split) and probs[split, end) (R returns all NA for a call when y never
+/// reaches the smallest probability of that call).
 inline void km_quantiles(const std::vector<double>& time, const std::vector<double>& curve,
-                         const std::vector<double>& probs, std::vector<double>& out) {
+                         const std::vector<double>& probs, std::vector<double>& out,
+                         std::size_t split = std::numeric_limits<std::size_t>::max()) {
   const double tol = std::sqrt(std::numeric_limits<double>::epsilon());
   out.assign(probs.size(), nan);
   if (probs.empty()) return;
-  // x = (0, time...), y = (0, 1 - curve...), keeping the first of each repeated y value.
-  const std::size_t m = time.size();
-  std::vector<double> yall(m + 1);
-  yall[0] = 0.0;
-  for (std::size_t i = 0; i < m; ++i) yall[i + 1] = 1.0 - curve[i];
-  // first occurrence of each value (NaN counts as one value), found by sorting (y, position)
-  std::vector<std::size_t> pos(m + 1);
-  for (std::size_t i = 0; i <= m; ++i) pos[i] = i;
-  std::sort(pos.begin(), pos.end(), [&](std::size_t a, std::size_t b) {
-    bool na = std::isnan(yall[a]), nb = std::isnan(yall[b]);
-    if (na != nb) return nb;
-    if (!na && yall[a] != yall[b]) return yall[a] < yall[b];
-    return a < b;
-  });
-  std::vector<char> keep(m + 1, 0);
-  for (std::size_t k = 0; k <= m; ++k) {
-    std::size_t a = pos[k];
-    if (k == 0) {
-      keep[a] = 1;
+  // x = (0, time...), y = (0, 1 - curve...)
+  const std::size_t m = time.size(), n = m + 1;
+  std::vector<double> y(n);
+  y[0] = 0.0;
+  for (std::size_t i = 0; i < m; ++i) y[i + 1] = 1.0 - curve[i];
+  auto x = [&](std::size_t i) { return i == 0 ? 0.0 : time[i - 1]; };
+  bool monotone = true;
+  double ymax = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::isnan(y[i])) {
+      monotone = false;
       continue;
     }
-    std::size_t b = pos[k - 1];
-    bool same = std::isnan(yall[a]) ? std::isnan(yall[b]) : yall[a] == yall[b];
-    keep[a] = same ? 0 : 1;
+    ymax = std::max(ymax, y[i]);
+    monotone = monotone && (i == 0 || y[i] >= y[i - 1]);
   }
-  std::vector<double> x, y;
+  split = std::min(split, probs.size());
+  double pmin1 = inf, pmin2 = inf;
+  for (std::size_t k = 0; k < probs.size(); ++k) (k < split ? pmin1 : pmin2) = std::min(k < split ? pmin1 : pmin2, probs[k]);
+  if (ymax < pmin1 && ymax < pmin2) return;
+  auto same = [](double a, double b) { return std::isnan(a) ? std::isnan(b) : a == b; };
+  // the last value R keeps: the last row whose value did not occur before it
+  double ylast = y[n - 1];
+  if (!monotone) {
+    std::size_t budget = 8 * n + 64;  // backwards scans; beyond this, R's rule by sorting
+    std::ptrdiff_t last = -1;
+    for (std::size_t i = n; i-- > 0 && budget > 0;) {
+      bool seen = false;
+      for (std::size_t j = i; j-- > 0 && budget > 0; --budget)
+        if (same(y[j], y[i])) {
+          seen = true;
+          break;
+        }
+      if (budget == 0) break;
+      if (!seen) {
+        last = static_cast<std::ptrdiff_t>(i);
+        break;
+      }
+    }
+    if (last < 0) {
+      std::vector<std::size_t> pos(n);
+      for (std::size_t i = 0; i < n; ++i) pos[i] = i;
+      std::sort(pos.begin(), pos.end(), [&](std::size_t a, std::size_t b) {
+        bool na = std::isnan(y[a]), nb = std::isnan(y[b]);
+        if (na != nb) return nb;
+        if (!na && y[a] != y[b]) return y[a] < y[b];
+        return a < b;
+      });
+      std::size_t lk = 0;
+      for (std::size_t k = 0; k < n; ++k)
+        if (k == 0 || !same(y[pos[k]], y[pos[k - 1]])) lk = std::max(lk, pos[k]);
+      last = static_cast<std::ptrdiff_t>(lk);
+    }
+    ylast = y[static_cast<std::size_t>(last)];
+  }
   const double xmax = time.empty() ? 0.0 : time.back();
-  double ymax = 0;
-  for (std::size_t i = 0; i <= m; ++i) {
-    if (!std::isnan(yall[i])) ymax = std::max(ymax, yall[i]);
-    if (!keep[i]) continue;
-    x.push_back(i == 0 ? 0.0 : time[i - 1]);
-    y.push_back(yall[i]);
-  }
-  const double pmin = *std::min_element(probs.begin(), probs.end());
-  if (ymax < pmin) return;
-  const std::size_t n = y.size();
-  // index of the smallest y with y + shift >= p (approx(..., method = "constant", f = 1))
+  // index of the earliest row with the smallest y + shift >= p (approx(..., "constant", f = 1))
   auto first_at_least = [&](double p, double shift) -> std::ptrdiff_t {
+    if (monotone) {
+      std::size_t lo = 0, hi = n;  // first i with y[i] + shift >= p
+      while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (y[mid] + shift >= p)
+          hi = mid;
+        else
+          lo = mid + 1;
+      }
+      return lo < n ? static_cast<std::ptrdiff_t>(lo) : -1;
+    }
     std::ptrdiff_t best = -1;
+    double bv = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      if (std::isnan(y[i])) continue;
-      double v = y[i] + shift;
-      if (v >= p && (best < 0 || v < y[static_cast<std::size_t>(best)] + shift))
+      const double v = y[i] + shift;  // NaN fails both comparisons
+      if (v >= p && (best < 0 || v < bv)) {
         best = static_cast<std::ptrdiff_t>(i);
+        bv = v;
+      }
     }
     return best;
   };
   for (std::size_t k = 0; k < probs.size(); ++k) {
+    if (ymax < (k < split ? pmin1 : pmin2)) continue;
     double p = probs[k];
     if (p == 0) {
-      out[k] = x[0];
+      out[k] = x(0);
       continue;
     }
     std::ptrdiff_t i1 = first_at_least(p, tol), i2 = first_at_least(p, -tol);
     double q = nan;
     if (i1 >= 0 && i2 >= 0)
-      q = (x[static_cast<std::size_t>(i1)] + x[static_cast<std::size_t>(i2)]) / 2;
-    if (!std::isnan(y[n - 1]) && std::abs(p - y[n - 1]) < tol)
-      q = i1 >= 0 ? (x[static_cast<std::size_t>(i1)] + xmax) / 2 : nan;
+      q = (x(static_cast<std::size_t>(i1)) + x(static_cast<std::size_t>(i2))) / 2;
+    if (!std::isnan(ylast) && std::abs(p - ylast) < tol)
+      q = i1 >= 0 ? (x(static_cast<std::size_t>(i1)) + xmax) / 2 : nan;
     out[k] = q;
   }
 }
@@ -176,24 +217,26 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
     c.upper.push_back(hi);
     c.cumhaz.push_back(h);
   };
+  // quantiles and the median in one search per curve (each probability is answered alone)
+  std::vector<double> probs = options.quantiles;
+  probs.push_back(0.5);
+  const std::size_t nq = options.quantiles.size();
   auto finish = [&](km_curve& c) {
     c.quantile_prob = options.quantiles;
-    detail::km_quantiles(c.time, c.surv, c.quantile_prob, c.quantile);
+    std::vector<double> q;
+    detail::km_quantiles(c.time, c.surv, probs, q, nq);
+    c.median = q[nq];
+    c.quantile.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(nq));
     if (options.conf != conf_type::none) {
-      detail::km_quantiles(c.time, c.lower, c.quantile_prob, c.quantile_lower);
-      detail::km_quantiles(c.time, c.upper, c.quantile_prob, c.quantile_upper);
+      detail::km_quantiles(c.time, c.lower, probs, q, nq);
+      c.median_lower = q[nq];
+      c.quantile_lower.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(nq));
+      detail::km_quantiles(c.time, c.upper, probs, q, nq);
+      c.median_upper = q[nq];
+      c.quantile_upper.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(nq));
     } else {
-      c.quantile_lower.assign(c.quantile_prob.size(), detail::nan);
-      c.quantile_upper.assign(c.quantile_prob.size(), detail::nan);
-    }
-    std::vector<double> half{0.5}, q;
-    detail::km_quantiles(c.time, c.surv, half, q);
-    c.median = q[0];
-    if (options.conf != conf_type::none) {
-      detail::km_quantiles(c.time, c.lower, half, q);
-      c.median_lower = q[0];
-      detail::km_quantiles(c.time, c.upper, half, q);
-      c.median_upper = q[0];
+      c.quantile_lower.assign(nq, detail::nan);
+      c.quantile_upper.assign(nq, detail::nan);
     }
   };
   // Unweighted right-censored data with whole-number times (days, months): counts per (time,
@@ -226,17 +269,93 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
       return res;
     }
   }
+  // Right-censored data: one sweep over the rows in time order (the radix order of the times)
+  // serves every group at once: per distinct time, each group present there gets its row.
+  // Each group's sums run over its rows in the same order as a per-group sorted sweep.
+  if (options.entry.empty()) {
+    const std::size_t k = codes.labels.size();
+    // per row: group code and status in one word, sorted along with the times (no gather in
+    // time order); weights and a -0.0 time (reported as given; its key is +0.0's) need the
+    // rows' indices instead
+    std::vector<std::uint32_t> payload(n);
+    bool neg_zero = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      payload[i] = static_cast<std::uint32_t>(codes.code[i]) * 2u + (status[i] == 1 ? 1u : 0u);
+      neg_zero = neg_zero || std::signbit(time[i]);
+    }
+    const bool weighted = !options.weights.empty();
+    const bool indexed = weighted || neg_zero;
+    std::vector<std::uint64_t> bits;
+    std::vector<std::size_t> asc;
+    std::vector<std::uint32_t> sorted_payload;
+    if (indexed)
+      asc = detail::order_ascending(time, &bits);
+    else
+      sorted_payload = detail::sort_payload_ascending(time, payload, bits);
+    std::vector<double> fixed_sorted;
+    const bool merged = options.timefix && detail::timefix_sorted(n, bits, fixed_sorted);
+    std::vector<double> at_risk(k, 0.0), s(k, 1.0), var(k, 0.0), h(k, 0.0), d(k, 0.0), cens(k, 0.0);
+    std::vector<std::size_t> first_row(k), size(k, 0);
+    for (std::size_t q = 0; q < n; ++q) {
+      const std::uint32_t pl = indexed ? payload[asc[q]] : sorted_payload[q];
+      const double w = weighted ? options.weights[asc[q]] : 1.0;
+      km_curve& c = res.curves[pl >> 1];
+      at_risk[pl >> 1] += w;
+      c.events += w * ((pl & 1u) ? 1.0 : 0.0);
+      ++size[pl >> 1];
+    }
+    std::size_t distinct = n == 0 ? 0 : 1;
+    for (std::size_t q = 1; q < n; ++q) distinct += bits[q] != bits[q - 1] ? 1 : 0;
+    for (std::size_t g = 0; g < k; ++g) {
+      km_curve& c = res.curves[g];
+      c.group = codes.labels[g];
+      c.n = at_risk[g];
+      const std::size_t rows = std::min(size[g], distinct);
+      for (auto* v : {&c.time, &c.n_risk, &c.n_event, &c.n_censor, &c.surv, &c.std_err, &c.std_err_log, &c.lower,
+                      &c.upper, &c.cumhaz})
+        v->reserve(rows);
+    }
+    std::vector<std::uint32_t> touched;
+    std::vector<char> is_touched(k, 0);
+    for (std::size_t q = 0; q < n;) {
+      std::size_t q2 = q + 1;
+      if (merged)
+        while (q2 < n && fixed_sorted[q2] == fixed_sorted[q]) ++q2;
+      else
+        while (q2 < n && bits[q2] == bits[q]) ++q2;
+      for (std::size_t r = q; r < q2; ++r) {
+        const std::uint32_t pl = indexed ? payload[asc[r]] : sorted_payload[r];
+        const std::uint32_t g = pl >> 1;
+        const double w = weighted ? options.weights[asc[r]] : 1.0;
+        if (!is_touched[g]) {
+          is_touched[g] = 1;
+          touched.push_back(g);
+          if (indexed) first_row[g] = asc[r];
+        }
+        if (pl & 1u)
+          d[g] += w;
+        else
+          cens[g] += w;
+      }
+      const double t_run = merged ? fixed_sorted[q] : detail::decode_sort_key(bits[q]);
+      for (std::uint32_t g : touched) {
+        const double t = neg_zero && !merged ? time[first_row[g]] : t_run;
+        add_row(res.curves[g], t, at_risk[g], d[g], cens[g], s[g], var[g], h[g]);
+        at_risk[g] -= d[g] + cens[g];
+        d[g] = cens[g] = 0;
+        is_touched[g] = 0;
+      }
+      touched.clear();
+      q = q2;
+    }
+    for (std::size_t g = 0; g < k; ++g) finish(res.curves[g]);
+    return res;
+  }
   std::span<const double> t_in = time, entry = options.entry;
   std::vector<double> t_fixed, e_fixed;
   std::vector<std::size_t> asc;
-  if (entry.empty()) {
-    std::vector<std::uint64_t> bits;
-    asc = detail::order_ascending(time, options.timefix ? &bits : nullptr);
-    if (options.timefix && detail::timefix_from_order(n, asc, bits, t_fixed)) t_in = t_fixed;
-  } else {
-    if (options.timefix) detail::timefix(fn, t_in, entry, t_fixed, e_fixed);
-    asc = detail::order_ascending(t_in);
-  }
+  if (options.timefix) detail::timefix(fn, t_in, entry, t_fixed, e_fixed);
+  asc = detail::order_ascending(t_in);
   auto order = detail::stable_by_code(asc, codes.code, codes.labels.size());
   // gather once into sorted contiguous arrays: the sweeps below then read memory in order
   // (by scattering the rows as given: sequential reads, and with tied times the writes advance

@@ -125,6 +125,40 @@ struct logrank_result {
       for (std::size_t a = 0; a < k; ++a) at_risk[a] -= deaths[a] + tc.censored[j * k + a];
       n_total -= leaving;
     }
+  } else if (ns == 1) {
+    // one stratum: one sweep over the rows in time order (the radix order of the times, carrying
+    // each row's group and status); per
+    // distinct time the deaths per group are counted (whole numbers: any order gives the same)
+    std::vector<std::uint32_t> payload(n);  // group code and status in one word, sorted with the times
+    for (std::size_t i = 0; i < n; ++i)
+      payload[i] = static_cast<std::uint32_t>(gcodes.code[i]) * 2u + (status[i] == 1 ? 1u : 0u);
+    std::vector<std::uint64_t> bits;
+    const auto sorted_payload = detail::sort_payload_ascending(time, payload, bits);
+    std::vector<std::uint32_t>().swap(payload);
+    std::vector<double> fixed_sorted;
+    const bool merged = options.timefix && detail::timefix_sorted(n, bits, fixed_sorted);
+    for (std::size_t a = 0; a < k; ++a) at_risk[a] = res.n[a];
+    double n_total = static_cast<double>(n), km = 1;
+    for (std::size_t q = 0; q < n;) {
+      std::size_t q2 = q + 1;
+      if (merged)
+        while (q2 < n && fixed_sorted[q2] == fixed_sorted[q]) ++q2;
+      else
+        while (q2 < n && bits[q2] == bits[q]) ++q2;
+      std::fill(deaths.begin(), deaths.end(), 0.0);
+      double d = 0;
+      for (std::size_t r = q; r < q2; ++r) {
+        const std::uint32_t pl = sorted_payload[r];
+        if (pl & 1u) {
+          deaths[pl >> 1] += 1;
+          d += 1;
+        }
+      }
+      if (d > 0) event_time(d, n_total, km);
+      for (std::size_t r = q; r < q2; ++r) at_risk[sorted_payload[r] >> 1] -= 1;
+      n_total -= static_cast<double>(q2 - q);
+      q = q2;
+    }
   } else {
     std::vector<std::uint64_t> bits;
     auto asc = detail::order_ascending(time, options.timefix ? &bits : nullptr);

@@ -50,9 +50,10 @@ struct cox_setup {
   std::vector<index> orig;                 ///< position -> original row
   std::vector<index> stratum_begin;        ///< positions, size n_strata + 1
   std::vector<index> stratum_block_begin;  ///< blocks, size n_strata + 1
-  Eigen::MatrixXd x;                       ///< sorted, centred, scaled covariates
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> x;  ///< sorted, centred, scaled covariates (row-major: a subject's p values together)
   Eigen::VectorXd center, scale;           ///< x_sorted = (X - center) * scale
-  Eigen::VectorXd wt, status, offset, stop, entry;  ///< sorted
+  Eigen::VectorXd wt, status, stop;        ///< sorted
+  Eigen::VectorXd offset, entry;           ///< sorted; empty when not given
   std::vector<index> entry_order;          ///< positions sorted by entry descending within stratum
   std::vector<cox_block> blocks;           ///< stratum ascending, time descending
   std::vector<index> death_pos;
@@ -62,13 +63,62 @@ struct cox_setup {
   double n_events = 0;
 };
 
+/// Per-row block indices for residuals and post-fit sums: stratum_of; blk_stop / blk_entry = the
+/// first block (time descending) with time <= stop / <= entry (or the stratum's block end);
+/// own_block = the row's block when it is a death, else -1.
+inline void add_row_blocks(cox_setup& s) {
+  const auto n = static_cast<std::size_t>(s.n);
+  const std::size_t ns = s.stratum_begin.size() - 1;
+  if (s.stratum_of.size() == n && s.blk_stop.size() == n) return;
+  s.stratum_of.resize(n);
+  s.blk_stop.assign(n, 0);
+  s.blk_entry.assign(n, 0);
+  s.own_block.assign(n, -1);
+  for (std::size_t g = 0; g < ns; ++g) {
+    const index b0 = s.stratum_begin[g], b1 = s.stratum_begin[g + 1];
+    const index bb = s.stratum_block_begin[g], bend = s.stratum_block_begin[g + 1];
+    for (index k = b0; k < b1; ++k) s.stratum_of[static_cast<std::size_t>(k)] = static_cast<index>(g);
+    // positions run time-descending; a row's blk_stop is the first block at or after it
+    index j = bb;
+    for (index k = b0; k < b1; ++k) {
+      while (j < bend && s.blocks[static_cast<std::size_t>(j)].end <= k) ++j;
+      s.blk_stop[static_cast<std::size_t>(k)] = j;
+    }
+    for (index jj = bb; jj < bend; ++jj) {
+      const cox_block& b = s.blocks[static_cast<std::size_t>(jj)];
+      for (index q = b.death_begin; q < b.death_end; ++q)
+        s.own_block[static_cast<std::size_t>(s.death_pos[static_cast<std::size_t>(q)])] = jj;
+    }
+    for (index k = b0; k < b1; ++k) {
+      if (!s.counting) {
+        s.blk_entry[static_cast<std::size_t>(k)] = bend;
+        continue;
+      }
+      // blocks times descend: binary search for the first with time <= entry
+      index lo = bb, hi = bend;
+      const double en = s.entry[k];
+      while (lo < hi) {
+        index mid = (lo + hi) / 2;
+        if (s.blocks[static_cast<std::size_t>(mid)].time <= en)
+          hi = mid;
+        else
+          lo = mid + 1;
+      }
+      s.blk_entry[static_cast<std::size_t>(k)] = lo;
+    }
+  }
+}
+
 /// Sorts and copies the data once. `time_order` (optional): a stable ascending order of `time`
-/// already computed by the caller.
+/// already computed by the caller. `row_blocks` = false leaves out the per-row block indices
+/// (blk_stop, blk_entry, own_block, stratum_of: only residuals and post-fit sums need them; the
+/// fit's sweep does not); add_row_blocks adds them later.
 inline cox_setup make_cox_setup(std::span<const double> time, std::span<const double> status,
                                 const Eigen::Ref<const Eigen::MatrixXd>& X,
                                 std::span<const double> entry, std::span<const int> strata,
                                 std::span<const double> weights, std::span<const double> offset,
-                                ties method, const std::vector<std::size_t>* time_order = nullptr) {
+                                ties method, const std::vector<std::size_t>* time_order = nullptr,
+                                bool row_blocks = true) {
   cox_setup s;
   s.n = static_cast<index>(time.size());
   s.p = X.cols();
@@ -91,9 +141,6 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
   s.stratum_begin.assign(ns + 1, 0);
   for (int c : codes.code) ++s.stratum_begin[static_cast<std::size_t>(c) + 1];
   for (std::size_t g = 0; g < ns; ++g) s.stratum_begin[g + 1] += s.stratum_begin[g];
-  s.stratum_of.resize(n);
-  for (std::size_t g = 0; g < ns; ++g)
-    for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k) s.stratum_of[static_cast<std::size_t>(k)] = static_cast<index>(g);
 
   // Copies in sorted order are written by scattering the rows as given (sequential reads): with
   // tied times the writes advance in one run per distinct time, which caches serve well.
@@ -101,23 +148,22 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
   for (std::size_t k = 0; k < n; ++k) pos_of[static_cast<std::size_t>(s.orig[k])] = static_cast<index>(k);
   s.wt.resize(s.n);
   s.status.resize(s.n);
-  s.offset.resize(s.n);
   s.stop.resize(s.n);
-  s.entry.resize(s.n);
   for (std::size_t i = 0; i < n; ++i) {
     const index k = pos_of[i];
     s.wt[k] = weights.empty() ? 1.0 : weights[i];
     s.status[k] = status[i];
     s.stop[k] = time[i];
   }
-  if (offset.empty())
-    s.offset.setZero();
-  else
+  // offset and entry are empty when not given
+  if (!offset.empty()) {
+    s.offset.resize(s.n);
     for (std::size_t i = 0; i < n; ++i) s.offset[pos_of[i]] = offset[i];
-  if (entry.empty())
-    s.entry.setConstant(-inf);
-  else
+  }
+  if (!entry.empty()) {
+    s.entry.resize(s.n);
     for (std::size_t i = 0; i < n; ++i) s.entry[pos_of[i]] = entry[i];
+  }
   // weighted centring (R: means of columns not all in {-1, 0, 1}) and scaling by the mean
   // absolute deviation (keeps the Cholesky tolerance scale-free, as coxph does), computed on
   // the columns as given; the sorted copy is centred and scaled as it is gathered
@@ -147,11 +193,13 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
     if (mad > 0 && std::isfinite(mad)) s.scale[c] = 1 / mad;
   }
   s.x.resize(s.n, s.p);
-  for (index c = 0; c < s.p; ++c) {
-    const double* src = X.col(c).data();
-    double* dst = s.x.col(c).data();
-    const double ce = s.center[c], sc = s.scale[c];
-    for (std::size_t i = 0; i < n; ++i) dst[pos_of[i]] = (src[i] - ce) * sc;
+  {
+    const auto pu = static_cast<std::size_t>(s.p);
+    double* dst = s.x.data();
+    for (std::size_t i = 0; i < n; ++i) {
+      double* row = dst + static_cast<std::size_t>(pos_of[i]) * pu;
+      for (index c = 0; c < s.p; ++c) row[c] = (X(static_cast<index>(i), c) - s.center[c]) * s.scale[c];
+    }
   }
   // entry order: positions by entry descending within stratum
   if (s.counting) {
@@ -160,26 +208,22 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
     auto easc = order_ascending(ent);
     std::vector<std::size_t> edesc(easc.rbegin(), easc.rend());
     std::vector<int> scode(n);
-    for (std::size_t k = 0; k < n; ++k) scode[k] = static_cast<int>(s.stratum_of[k]);
+    for (std::size_t g = 0; g < ns; ++g)
+      for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k) scode[static_cast<std::size_t>(k)] = static_cast<int>(g);
     auto eo = stable_by_code(edesc, scode, ns);
     s.entry_order.assign(eo.begin(), eo.end());
   }
   // blocks
-  s.blk_stop.assign(n, 0);
-  s.blk_entry.assign(n, 0);
-  s.own_block.assign(n, -1);
   s.stratum_block_begin.assign(ns + 1, 0);
   for (std::size_t g = 0; g < ns; ++g) {
     s.stratum_block_begin[g] = static_cast<index>(s.blocks.size());
     const index b0 = s.stratum_begin[g], b1 = s.stratum_begin[g + 1];
     index rem = b0;  // entry_order uses the same stratum ranges
-    std::vector<index> pending;  // positions whose blk_stop is the next block found
     for (index k = b0; k < b1;) {
       const double t = s.stop[k];
       index e = k;
       bool any_death = false;
       for (; e < b1 && s.stop[e] == t; ++e) any_death = any_death || s.status[e] == 1;
-      for (index q = k; q < e; ++q) pending.push_back(q);
       if (any_death) {
         cox_block b;
         b.stratum = static_cast<index>(g);
@@ -190,43 +234,19 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
           while (rem < b1 && s.entry[s.entry_order[static_cast<std::size_t>(rem)]] >= t) ++rem;
         b.rem_end = rem;
         b.death_begin = static_cast<index>(s.death_pos.size());
-        const auto bi = static_cast<index>(s.blocks.size());
         for (index q = k; q < e; ++q)
           if (s.status[q] == 1) {
             s.death_pos.push_back(q);
-            s.own_block[static_cast<std::size_t>(q)] = bi;
             s.n_events += s.wt[q];
           }
         b.death_end = static_cast<index>(s.death_pos.size());
         s.blocks.push_back(b);
-        for (index q : pending) s.blk_stop[static_cast<std::size_t>(q)] = bi;
-        pending.clear();
       }
       k = e;
     }
-    const auto bend = static_cast<index>(s.blocks.size());
-    for (index q : pending) s.blk_stop[static_cast<std::size_t>(q)] = bend;
-    // blk_entry: first block (time descending) with time <= entry
-    const index bb = s.stratum_block_begin[g];
-    for (index k = b0; k < b1; ++k) {
-      if (!s.counting) {
-        s.blk_entry[static_cast<std::size_t>(k)] = bend;
-        continue;
-      }
-      // blocks times descend: binary search for the first with time <= entry
-      index lo = bb, hi = bend;
-      const double en = s.entry[k];
-      while (lo < hi) {
-        index mid = (lo + hi) / 2;
-        if (s.blocks[static_cast<std::size_t>(mid)].time <= en)
-          hi = mid;
-        else
-          lo = mid + 1;
-      }
-      s.blk_entry[static_cast<std::size_t>(k)] = lo;
-    }
   }
   s.stratum_block_begin[ns] = static_cast<index>(s.blocks.size());
+  if (row_blocks || s.counting) add_row_blocks(s);  // (entry, stop] fits use blk_entry
   return s;
 }
 
@@ -269,55 +289,6 @@ inline double at_risk_sum(const cox_setup& s, const std::vector<double>& cum, st
   double hi = j1 < bend ? cum[j1] : 0.0;
   double lo = j0 < bend ? cum[j0] : 0.0;
   return hi - lo;
-}
-
-/// Sum of a[0..len) with four partial sums (independent additions, so the loop is not bound
-/// by the latency of one chain).
-inline double segment_sum(const double* a, std::size_t len) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  std::size_t i = 0;
-  for (; i + 4 <= len; i += 4) {
-    s0 += a[i];
-    s1 += a[i + 1];
-    s2 += a[i + 2];
-    s3 += a[i + 3];
-  }
-  for (; i < len; ++i) s0 += a[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-/// sum_i a[i] b[i] over [0, len), four partial sums.
-inline double segment_dot(const double* a, const double* b, std::size_t len) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  std::size_t i = 0;
-  for (; i + 4 <= len; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < len; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-/// all = sum_i a[i] b[i] and masked = sum_i a[i] m[i] b[i] over [0, len), two partial sums each.
-inline void segment_dot_masked(const double* a, const double* m, const double* b, std::size_t len, double& all,
-                               double& masked) {
-  double s0 = 0, s1 = 0, m0 = 0, m1 = 0;
-  std::size_t i = 0;
-  for (; i + 2 <= len; i += 2) {
-    const double p0 = a[i] * b[i], p1 = a[i + 1] * b[i + 1];
-    s0 += p0;
-    s1 += p1;
-    m0 += m[i] * p0;
-    m1 += m[i + 1] * p1;
-  }
-  for (; i < len; ++i) {
-    s0 += a[i] * b[i];
-    m0 += m[i] * a[i] * b[i];
-  }
-  all = s0 + s1;
-  masked = m0 + m1;
 }
 
 /// Adds the exact (discrete) partial-likelihood term of a block with d >= 2 deaths.
@@ -427,47 +398,37 @@ inline Eigen::MatrixXd information_sum(const cox_setup& s, const cox_eval& ev, c
   return out;
 }
 
-/// The fit's own pass: v_i = r_i (A_i - delta_i b_j(i)) (r = w exp(eta)), the score
-/// U = X'(w delta - v) and (want_info) the information, in one sweep over row chunks that
-/// stay in cache.
-inline void score_and_information(const cox_setup& s, cox_eval& ev, const Eigen::VectorXd& r,
-                                  const Eigen::VectorXd& a, const Eigen::VectorXd& b, const Eigen::VectorXd& al,
-                                  const Eigen::VectorXd& be, const Eigen::VectorXd& ga, bool want_info) {
-  const index n = s.n, p = s.p;
-  std::vector<double> cum_a;
-  block_suffix(s, a, cum_a);
-  constexpr index chunk = 1024;
-  Eigen::VectorXd v(std::min(chunk, n)), resid(std::min(chunk, n));
-  Eigen::MatrixXd xs(want_info ? std::min(chunk, n) : 0, p);
-  Eigen::MatrixXd pos = Eigen::MatrixXd::Zero(p, p), neg = Eigen::MatrixXd::Zero(p, p);
-  bool any_neg = false;
-  ev.u = Eigen::VectorXd::Zero(p);
-  for (index r0 = 0; r0 < n; r0 += chunk) {
-    const index len = std::min(chunk, n - r0);
-    for (index q = 0; q < len; ++q) {
-      const index k = r0 + q;
-      const auto ku = static_cast<std::size_t>(k);
-      double A = at_risk_sum(s, cum_a, ku);
-      const index ob = s.own_block[ku];
-      if (ob >= 0) A -= b[ob];
-      v[q] = r[k] * A;
-      resid[q] = s.wt[k] * s.status[k] - v[q];
+/// Sum of log(S0 - (r/d) D0) over the Efron sub-steps r = 0..d-1 as d log S0 + log of the
+/// product of the factors 1 - (r/d) (D0/S0) (each in [1/d, 1]): one log per block instead of
+/// one per death (the product is logged and restarted before it could underflow).
+inline double efron_log_sum(double S0, double d0, index d) {
+  const double f = d0 / S0, dd = static_cast<double>(d);
+  double ll = dd * std::log(S0), prod = 1;
+  for (index q = 1; q < d; ++q) {
+    prod *= 1 - (static_cast<double>(q) / dd) * f;
+    if (prod < 1e-250) {
+      ll += std::log(prod);
+      prod = 1;
     }
-    ev.u.noalias() += s.x.middleRows(r0, len).transpose() * resid.head(len);
-    if (want_info) add_weighted_cross(s, r0, v.head(len), xs, pos, neg, any_neg);
   }
-  if (!want_info) return;
-  ev.imat = pos.selfadjointView<Eigen::Lower>();
-  if (any_neg) ev.imat -= Eigen::MatrixXd(neg.selfadjointView<Eigen::Lower>());
-  ev.imat -= information_block_terms(ev, al, be, ga);
+  return ll + std::log(prod);
 }
 
-/// log-likelihood, score and (optionally) information at beta (centred-scaled frame).
-inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bool want_info) {
-  cox_eval ev;
+/// log-likelihood, score and (optionally) information at beta (centred-scaled frame), written
+/// into `ev` (its n-sized buffers are reused when `ev` comes from an earlier evaluation).
+/// Pass 1 (no covariates read): r = w exp(eta - shift) and the risk-set sums S0 by one running
+/// sweep per stratum in time-descending order (rows leave at their entry time), hence every
+/// block's hazard-type coefficients and log-likelihood term. Pass 2 reads each sorted row once,
+/// in chunks that stay in cache: S1 and D1 at each block by the same running sweep, and
+/// v_i = r_i (A_i - delta_i b_j(i)) (A_i = the sum of a over the blocks subject i is at risk in),
+/// the score U = X'(w delta - v) and the information X'diag(v)X as a rank update per chunk.
+inline void cox_evaluate_into(const cox_setup& s, const Eigen::VectorXd& beta, bool want_info, cox_eval& ev) {
   const index n = s.n, p = s.p;
   const auto nb = static_cast<index>(s.blocks.size());
-  ev.eta = s.x * beta + s.offset;
+  const auto pu = static_cast<std::size_t>(p);
+  ev.eta.resize(n);
+  ev.eta.noalias() = s.x * beta;
+  if (s.offset.size() == n) ev.eta += s.offset;
   ev.risk.resize(n);
   std::vector<double>& shift = ev.shift;
   shift.assign(s.stratum_begin.size() - 1, 0.0);
@@ -475,45 +436,13 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
     double mx = -inf;
     for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k) mx = std::max(mx, ev.eta[k]);
     shift[g] = std::isfinite(mx) ? mx : 0.0;
-    for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k)
-      ev.risk[k] = std::exp(ev.eta[k] - shift[g]);
   }
-  const Eigen::VectorXd r = ev.risk.cwiseProduct(s.wt);
-  // S0 and S1 at each block by one running sweep (adds at stop, removes at entry): the rows
-  // between two blocks are summed for every column while they are in cache
   ev.s0.resize(nb);
   ev.s1.resize(nb, p);
   ev.d1.resize(nb, p);
-  std::vector<double> acc(static_cast<std::size_t>(p) + 1);
-  for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
-    std::fill(acc.begin(), acc.end(), 0.0);
-    index k = s.stratum_begin[g], rem = s.stratum_begin[g];
-    for (index j = s.stratum_block_begin[g]; j < s.stratum_block_begin[g + 1]; ++j) {
-      const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
-      // rows before the block's time, then the block's own rows (also summed over its deaths: D1)
-      const auto len = static_cast<std::size_t>(blk.begin - k);
-      const auto blen = static_cast<std::size_t>(blk.end - blk.begin);
-      acc[0] += segment_sum(r.data() + k, len) + segment_sum(r.data() + blk.begin, blen);
-      for (index c = 0; c < p; ++c) {
-        const double* xc = s.x.col(c).data();
-        double all = 0, dead = 0;
-        segment_dot_masked(r.data() + blk.begin, s.status.data() + blk.begin, xc + blk.begin, blen, all, dead);
-        acc[static_cast<std::size_t>(c) + 1] += segment_dot(r.data() + k, xc + k, len) + all;
-        ev.d1(j, c) = dead;
-      }
-      k = blk.end;
-      for (; rem < blk.rem_end; ++rem) {
-        const index q = s.entry_order[static_cast<std::size_t>(rem)];
-        acc[0] -= r[q];
-        for (index c = 0; c < p; ++c) acc[static_cast<std::size_t>(c) + 1] -= r[q] * s.x(q, c);
-      }
-      ev.s0[j] = acc[0];
-      for (index c = 0; c < p; ++c) ev.s1(j, c) = acc[static_cast<std::size_t>(c) + 1];
-    }
-  }
-  ev.d0 = Eigen::VectorXd::Zero(nb);
-  ev.wd = Eigen::VectorXd::Zero(nb);
-  ev.nd = Eigen::VectorXd::Zero(nb);
+  ev.d0.resize(nb);
+  ev.wd.resize(nb);
+  ev.nd.resize(nb);
   ev.a.resize(nb);
   ev.b.resize(nb);
   ev.alpha.resize(nb);
@@ -522,76 +451,168 @@ inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bo
   ev.e1.resize(nb);
   ev.e2.resize(nb);
   const bool efron = s.method == ties::efron;
-  double loglik = 0;
-  for (index j = 0; j < nb; ++j) {
-    const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
-    const double sh = shift[static_cast<std::size_t>(blk.stratum)];
-    double d0 = 0, wd = 0, weta = 0;
-    for (index q = blk.death_begin; q < blk.death_end; ++q) {
-      const index k = s.death_pos[static_cast<std::size_t>(q)];
-      d0 += r[k];
-      wd += s.wt[k];
-      weta += s.wt[k] * (ev.eta[k] - sh);
-    }
-
-    const double nd = static_cast<double>(blk.death_end - blk.death_begin);
-    ev.d0[j] = d0;
-    ev.wd[j] = wd;
-    ev.nd[j] = nd;
-    loglik += weta;
-    const double S0 = ev.s0[j];
-    if (efron && nd > 1) {
-      const double wbar = wd / nd;
-      double a = 0, b = 0, al = 0, be = 0, ga = 0, e1 = 0, e2 = 0, ll = 0;
-      for (index q = 0; q < static_cast<index>(nd); ++q) {
-        const double c = static_cast<double>(q) / nd;
-        const double s0r = S0 - c * d0;
-        const double inv = 1 / s0r;
-        ll += std::log(s0r);
-        a += inv;
-        b += c * inv;
-        al += inv * inv;
-        be += c * inv * inv;
-        ga += c * c * inv * inv;
-        e1 += inv;
-        e2 += c * inv;
-      }
-      loglik -= wbar * ll;
-      ev.a[j] = wbar * a;
-      ev.b[j] = wbar * b;
-      ev.alpha[j] = wbar * al;
-      ev.beta[j] = wbar * be;
-      ev.gamma[j] = wbar * ga;
-      ev.e1[j] = e1 / nd;
-      ev.e2[j] = e2 / nd;
-    } else {
-      loglik -= wd * std::log(S0);
-      ev.a[j] = wd / S0;
-      ev.b[j] = 0;
-      ev.alpha[j] = wd / (S0 * S0);
-      ev.beta[j] = 0;
-      ev.gamma[j] = 0;
-      ev.e1[j] = 1 / S0;
-      ev.e2[j] = 0;
-    }
-  }
-  // Coefficients that enter U and I: exact blocks with d >= 2 are handled separately.
-  Eigen::VectorXd fa = ev.a, fb = ev.b, fal = ev.alpha, fbe = ev.beta, fga = ev.gamma;
+  const bool exact = s.method == ties::exact;
+  const double* wt = s.wt.data();
+  const double* eta = ev.eta.data();
+  double* risk = ev.risk.data();
   std::vector<index> exact_blocks;
-  if (s.method == ties::exact) {
-    for (index j = 0; j < nb; ++j)
-      if (ev.nd[j] > 1) {
-        exact_blocks.push_back(j);
-        // undo the Breslow log-likelihood term added above; the exact term replaces it
-        loglik += ev.wd[j] * std::log(ev.s0[j]);
-        fa[j] = fb[j] = fal[j] = fbe[j] = fga[j] = 0;
+  // pass 1: risk, S0, per-block coefficients and the log-likelihood
+  double loglik = 0;
+  for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
+    const double sh = shift[g];
+    const index b0 = s.stratum_begin[g], b1 = s.stratum_begin[g + 1];
+    for (index k = b0; k < b1; ++k) risk[k] = std::exp(eta[k] - sh);
+    double S0 = 0;
+    index k = b0, rem = b0;
+    for (index j = s.stratum_block_begin[g]; j < s.stratum_block_begin[g + 1]; ++j) {
+      const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
+      for (; k < blk.end; ++k) S0 += risk[k] * wt[k];
+      double d0 = 0, wd = 0, weta = 0;
+      for (index q = blk.death_begin; q < blk.death_end; ++q) {
+        const index kk = s.death_pos[static_cast<std::size_t>(q)];
+        d0 += risk[kk] * wt[kk];
+        wd += wt[kk];
+        weta += wt[kk] * (eta[kk] - sh);
       }
+      for (; rem < blk.rem_end; ++rem) {
+        const index q = s.entry_order[static_cast<std::size_t>(rem)];
+        S0 -= risk[q] * wt[q];
+      }
+      const index nd_i = blk.death_end - blk.death_begin;
+      const double nd = static_cast<double>(nd_i);
+      ev.s0[j] = S0;
+      ev.d0[j] = d0;
+      ev.wd[j] = wd;
+      ev.nd[j] = nd;
+      loglik += weta;
+      if (efron && nd_i > 1) {
+        const double wbar = wd / nd;
+        double a = 0, b = 0, al = 0, be = 0, ga = 0;
+        for (index q = 0; q < nd_i; ++q) {
+          const double c = static_cast<double>(q) / nd;
+          const double inv = 1 / (S0 - c * d0);
+          a += inv;
+          b += c * inv;
+          al += inv * inv;
+          be += c * inv * inv;
+          ga += c * c * inv * inv;
+        }
+        loglik -= wbar * efron_log_sum(S0, d0, nd_i);
+        ev.a[j] = wbar * a;
+        ev.b[j] = wbar * b;
+        ev.alpha[j] = wbar * al;
+        ev.beta[j] = wbar * be;
+        ev.gamma[j] = wbar * ga;
+        ev.e1[j] = a / nd;
+        ev.e2[j] = b / nd;
+      } else {
+        if (exact && nd_i > 1)
+          exact_blocks.push_back(j);  // the exact term (below) replaces the Breslow one
+        else
+          loglik -= wd * std::log(S0);
+        ev.a[j] = wd / S0;
+        ev.b[j] = 0;
+        ev.alpha[j] = wd / (S0 * S0);
+        ev.beta[j] = 0;
+        ev.gamma[j] = 0;
+        ev.e1[j] = 1 / S0;
+        ev.e2[j] = 0;
+      }
+    }
   }
-  score_and_information(s, ev, r, fa, fb, fal, fbe, fga, want_info);
-  for (index j : exact_blocks)
-    exact_block(s, ev, s.blocks[static_cast<std::size_t>(j)], loglik, ev.u, want_info ? &ev.imat : nullptr);
+  // coefficients that enter U and I (exact blocks with d >= 2 are handled separately)
+  Eigen::VectorXd fa = ev.a, fb = ev.b;
+  for (index j : exact_blocks) fa[j] = fb[j] = 0;
+  // suffix sums of a over the blocks of each stratum: A_i for a right-censored row is
+  // cum_a[first block at or after it]; (entry, stop] rows subtract the blocks before their entry
+  std::vector<double> cum_a;
+  block_suffix(s, fa, cum_a);
+  // pass 2: S1, D1, U and the information, chunk by chunk
+  constexpr index chunk = 512;
+  Eigen::VectorXd v(std::min(chunk, n)), resid(std::min(chunk, n));
+  Eigen::MatrixXd xs(want_info ? std::min(chunk, n) : 0, p);
+  Eigen::MatrixXd info = Eigen::MatrixXd::Zero(want_info ? p : 0, want_info ? p : 0);
+  ev.u = Eigen::VectorXd::Zero(p);
+  std::vector<double> acc(pu);
+  const double* X = s.x.data();
+  bool any_neg = false;
+  for (std::size_t g = 0; g + 1 < s.stratum_begin.size(); ++g) {
+    const index b0 = s.stratum_begin[g], b1 = s.stratum_begin[g + 1];
+    const index jb = s.stratum_block_begin[g], je = s.stratum_block_begin[g + 1];
+    std::fill(acc.begin(), acc.end(), 0.0);
+    index j = jb, rem = b0;
+    for (index c0 = b0; c0 < b1; c0 += chunk) {
+      const index len = std::min(chunk, b1 - c0);
+      for (index q = 0; q < len; ++q) {
+        const index k = c0 + q;
+        const double* x = X + static_cast<std::size_t>(k) * pu;
+        while (j < je && s.blocks[static_cast<std::size_t>(j)].end <= k) ++j;  // first block at or after k
+        const double r = risk[k] * wt[k];
+        double vk = 0;
+        if (j < je) {
+          double A = cum_a[static_cast<std::size_t>(j)];
+          if (s.counting) {
+            const auto j0 = static_cast<std::size_t>(s.blk_entry[static_cast<std::size_t>(k)]);
+            if (j0 < static_cast<std::size_t>(je)) A -= cum_a[j0];
+          }
+          const bool death = s.status[k] == 1;
+          if (death) A -= fb[j];
+          vk = r * A;
+          for (std::size_t c = 0; c < pu; ++c) acc[c] += r * x[c];
+          const cox_block& blk = s.blocks[static_cast<std::size_t>(j)];
+          if (k + 1 == blk.end) {
+            // the block is complete: rows whose entry is at or after its time leave, S1 and D1 stored
+            for (; rem < blk.rem_end; ++rem) {
+              const index qq = s.entry_order[static_cast<std::size_t>(rem)];
+              const double rq = risk[qq] * wt[qq];
+              const double* xq = X + static_cast<std::size_t>(qq) * pu;
+              for (std::size_t c = 0; c < pu; ++c) acc[c] -= rq * xq[c];
+            }
+            for (index c = 0; c < p; ++c) {
+              ev.s1(j, c) = acc[static_cast<std::size_t>(c)];
+              ev.d1(j, c) = 0;
+            }
+            for (index dq = blk.death_begin; dq < blk.death_end; ++dq) {
+              const index kk = s.death_pos[static_cast<std::size_t>(dq)];
+              const double rk = risk[kk] * wt[kk];
+              const double* xk = X + static_cast<std::size_t>(kk) * pu;
+              for (index c = 0; c < p; ++c) ev.d1(j, c) += rk * xk[c];
+            }
+          }
+        }
+        v[q] = vk;
+        resid[q] = wt[k] * s.status[k] - vk;
+      }
+      const auto xc = s.x.middleRows(c0, len);
+      ev.u.noalias() += xc.transpose() * resid.head(len);
+      if (want_info) {
+        if ((v.head(len).array() < 0).any()) any_neg = true;
+        xs.topRows(len) = xc.array().colwise() * v.head(len).cwiseMax(0.0).cwiseSqrt().array();
+        info.selfadjointView<Eigen::Lower>().rankUpdate(xs.topRows(len).transpose());
+        if (any_neg) {
+          // not for a plain fit (v >= 0): kept exact for general coefficients
+          xs.topRows(len) = xc.array().colwise() * (-v.head(len)).cwiseMax(0.0).cwiseSqrt().array();
+          info.selfadjointView<Eigen::Lower>().rankUpdate(xs.topRows(len).transpose(), -1.0);
+        }
+      }
+    }
+  }
+  if (want_info) {
+    ev.imat = info.selfadjointView<Eigen::Lower>();
+    Eigen::VectorXd fal = ev.alpha, fbe = ev.beta, fga = ev.gamma;
+    for (index jx : exact_blocks) fal[jx] = fbe[jx] = fga[jx] = 0;
+    ev.imat -= information_block_terms(ev, fal, fbe, fga);
+  }
+  for (index jx : exact_blocks)
+    exact_block(s, ev, s.blocks[static_cast<std::size_t>(jx)], loglik, ev.u, want_info ? &ev.imat : nullptr);
   ev.loglik = loglik;
   ev.finite = std::isfinite(loglik) && ev.u.allFinite() && (!want_info || ev.imat.allFinite());
+}
+
+/// log-likelihood, score and (optionally) information at beta (centred-scaled frame).
+inline cox_eval cox_evaluate(const cox_setup& s, const Eigen::VectorXd& beta, bool want_info) {
+  cox_eval ev;
+  cox_evaluate_into(s, beta, want_info, ev);
   return ev;
 }
 

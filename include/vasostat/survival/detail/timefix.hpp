@@ -30,14 +30,13 @@ inline double decode_sort_key(std::uint64_t b) {
   return v;
 }
 
-/// Given the radix order `asc` of n values and their sorted order-preserving keys (common.hpp's
-/// order_ascending), fills fixed[i] for every i when some values merge and returns true; returns
-/// false (fixed left empty) when nothing merges. One pass over the keys when nothing merges:
-/// the merge condition is monotone in the gap, so the smallest gap between distinct values
-/// decides.
-inline bool timefix_from_order(std::size_t n, const std::vector<std::size_t>& asc,
-                               const std::vector<std::uint64_t>& key, std::vector<double>& fixed) {
-  fixed.clear();
+/// Given the sorted order-preserving keys of n values (common.hpp's order_ascending), fills
+/// fixed_sorted[k] (the merged value of the k-th smallest) when some values merge and returns
+/// true; returns false (fixed_sorted left empty) when nothing merges. One pass over the keys
+/// when nothing merges: the merge condition is monotone in the gap, so the smallest gap between
+/// distinct values decides.
+inline bool timefix_sorted(std::size_t n, const std::vector<std::uint64_t>& key, std::vector<double>& fixed_sorted) {
+  fixed_sorted.clear();
   if (n < 2) return false;
   const double tol = timefix_tolerance;
   double prev = decode_sort_key(key[0]);
@@ -54,7 +53,7 @@ inline bool timefix_from_order(std::size_t n, const std::vector<std::size_t>& as
   const double mean_abs = sum_abs / static_cast<double>(n_unique);
   auto tied = [&](double dy) { return dy <= tol || dy / mean_abs <= tol; };
   if (!tied(min_gap)) return false;
-  fixed.resize(n);
+  fixed_sorted.resize(n);
   double run_first = decode_sort_key(key[0]);
   prev = run_first;
   for (std::size_t k = 0; k < n; ++k) {
@@ -63,8 +62,21 @@ inline bool timefix_from_order(std::size_t n, const std::vector<std::size_t>& as
       if (!tied(v - prev)) run_first = v;
       prev = v;
     }
-    fixed[asc[k]] = run_first;
+    fixed_sorted[k] = run_first;
   }
+  return true;
+}
+
+/// Given the radix order `asc` of n values and their sorted order-preserving keys (common.hpp's
+/// order_ascending), fills fixed[i] for every i when some values merge and returns true; returns
+/// false (fixed left empty) when nothing merges (timefix_sorted, in the original order).
+inline bool timefix_from_order(std::size_t n, const std::vector<std::size_t>& asc,
+                               const std::vector<std::uint64_t>& key, std::vector<double>& fixed) {
+  fixed.clear();
+  std::vector<double> sorted;
+  if (!timefix_sorted(n, key, sorted)) return false;
+  fixed.resize(n);
+  for (std::size_t k = 0; k < n; ++k) fixed[asc[k]] = sorted[k];
   return true;
 }
 
