@@ -1,6 +1,7 @@
 // GAM fits at the timing model: y ~ s(x, k = 20) + 3 linear covariates, Gaussian,
-// REML, n = 66 … 10^6 (and one 10^7-row fit, chunked, to show it fits in memory), plus a
-// Poisson fit (PIRLS inside every outer step). benchmarks/compare/gam_compare.R times mgcv's
+// REML, n = 66 … 10^6 (and one 10^7-row fit, chunked, to show it fits in memory; one smooth,
+// so the Demmler-Reinsch path of gam/fit.hpp), the same model with two smooths (the general
+// QR path), plus a Poisson fit (PIRLS inside every outer step, warm-started). benchmarks/compare/gam_compare.R times mgcv's
 // gam() and bam() on the same data (same generator written to CSV by gam_compare_data below).
 #include <vasostat/gam.hpp>
 
@@ -62,6 +63,23 @@ void BM_gam_gaussian_reml(benchmark::State& state) {
 }
 BENCHMARK(BM_gam_gaussian_reml)->Arg(66)->Arg(100)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
+// y ~ s(x, k = 20) + s(c, k = 10) + a + b: two smoothing parameters (no single-penalty shortcut)
+void BM_gam_gaussian_reml_two_smooths(benchmark::State& state) {
+  const auto d = make_data(static_cast<std::size_t>(state.range(0)));
+  const std::vector<double> c(d.covariates.col(2).data(), d.covariates.col(2).data() + d.covariates.rows());
+  const Eigen::MatrixXd ab = d.covariates.leftCols(2);
+  const std::vector<vasostat::gam::smooth_term> s = {vasostat::gam::smooth(d.x, {.k = 20}),
+                                                     vasostat::gam::smooth(c, {.k = 10})};
+  for (auto _ : state) {
+    auto m = vasostat::gam::fit(d.y, s, ab);
+    benchmark::DoNotOptimize(m.coefficients.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["fits_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_gam_gaussian_reml_two_smooths)->Arg(66)->Arg(10000)->Unit(benchmark::kMillisecond);
+
 void BM_gam_gaussian_reml_10M(benchmark::State& state) {
   const auto d = make_data(10000000);
   const std::vector<vasostat::gam::smooth_term> s = {vasostat::gam::smooth(d.x, {.k = 20})};
@@ -81,6 +99,7 @@ void BM_gam_poisson_reml(benchmark::State& state) {
     benchmark::DoNotOptimize(m.coefficients.data());
   }
   state.counters["fits_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_gam_poisson_reml)->Arg(100)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 

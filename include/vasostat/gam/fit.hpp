@@ -101,6 +101,9 @@ struct rho_state {
   double rss_tail = 0, f_norm2 = 0;
   Eigen::VectorXd grad;
   Eigen::MatrixXd hess;
+  // per smooth: tr(A S_j) and beta'S_j beta (the Fellner-Schall update); filled by the
+  // spectral Gaussian evaluation, which forms neither beta nor A
+  Eigen::VectorXd trace_as, quad_s;
   bool ok = true;
   bool pirls_converged = true;
   int pirls_iterations = 0;
@@ -131,6 +134,11 @@ struct fitter {
   double g_zwz = 0, shift = 0;
   xtwx_factor g_factor;
   Eigen::MatrixXd u0;  ///< orthonormal basis of the null space of S_lambda (p x mp), for ML
+  // Gaussian fits with one smoothing parameter: the Demmler-Reinsch form (spectral_prepare)
+  bool spectral = false;
+  Eigen::VectorXd sp_d, sp_g2;  ///< eigenvalues d_i > 0 of C^-T S C^-1 and g_i^2
+  double sp_r0 = 0;             ///< z'z - ||C^-T X'z||^2: the unpenalized residual sum of squares
+  double sp_log_det_xtx = 0;    ///< log|X'X|
 
   /// ML needs log|H_RR| and H_RR^-1, H_RR = U1'HU1 the block of H on the range space of
   /// S_lambda (U1 fixed: the penalties act on disjoint blocks). With A = H^-1 and C = A U0:
@@ -269,15 +277,16 @@ struct fitter {
     // ||[f;0] - M beta||^2 = ||Q'[f;0] tail||^2 ; f'f = the explained part of z'Wz
     st.rss_tail = tail.squaredNorm();
     st.f_norm2 = fa.f.squaredNorm();
+    // A = D P' R^-1 R^-T P D; the dense product (twice the flops of a triangular one) is
+    // vectorised and cheaper at these sizes than a strided triangular loop
     const Eigen::MatrixXd rinv = upper_inverse(r, p);
+    const Eigen::MatrixXd rr = rinv * rinv.transpose();
     st.a.resize(p, p);
     for (Eigen::Index j = 0; j < p; ++j) {
       const Eigen::Index oj = fa.perm[static_cast<std::size_t>(j)];
-      for (Eigen::Index i = j; i < p; ++i) {
-        double sum = 0;
-        for (Eigen::Index k = i; k < p; ++k) sum += rinv(i, k) * rinv(j, k);
+      for (Eigen::Index i = 0; i < p; ++i) {
         const Eigen::Index oi = fa.perm[static_cast<std::size_t>(i)];
-        st.a(oi, oj) = st.a(oj, oi) = fa.d[oi] * sum * fa.d[oj];
+        st.a(oi, oj) = fa.d[oi] * rr(i, j) * fa.d[oj];
       }
     }
     return true;
@@ -317,10 +326,112 @@ struct fitter {
         },
         g_xtwx, g_xtwz, g_zwz);
     factor(g_xtwx, g_xtwz, g_factor);
+    spectral_prepare();
+  }
+
+  /// Demmler-Reinsch form of a Gaussian fit with one penalty (Wood 2017 §5.4.2, §6.2): with
+  /// X'X = C'C and C^-T S C^-1 = V diag(d) V', H = X'X + lambda S = C'V (I + lambda D) V'C,
+  /// so with g = V'C^-T X'z every quantity REML and GCV need is a sum over the d_i:
+  /// log|H| = log|X'X| + sum log(1 + t_i), D_p = r0 + sum g_i^2 t_i/(1 + t_i) (t_i = lambda
+  /// d_i), and so on. One O(p^3) eigen-decomposition then makes every Newton evaluation O(p)
+  /// instead of a QR of [B; sqrt(lambda) E] and H^-1 per trial lambda. C = B P D^-1 comes
+  /// from the pivoted LDL' of X'X (factor), so this needs X'X itself well conditioned; if it
+  /// is not (a penalty is what makes H invertible), the QR path stays in use. Returns false then.
+  bool spectral_prepare() {
+    spectral = false;
+    if (m != 1 || meth == gam::method::ml) return false;
+    const xtwx_factor& fa = g_factor;
+    double bmax = 0, bmin = std::numeric_limits<double>::infinity();
+    for (Eigen::Index i = 0; i < p; ++i) {
+      bmax = std::max(bmax, std::abs(fa.top(i, i)));
+      bmin = std::min(bmin, std::abs(fa.top(i, i)));
+    }
+    // cond(B) <= 1e6, i.e. the equilibrated X'X has condition number <= 1e12
+    if (!(bmin > 1e-6 * bmax)) return false;
+    const auto& e = (*bases)[0].penalty_root;
+    const Eigen::Index f0 = first[0], q = e.rows();
+    // G = E~ B^-1 (q x p) with E~ = E in the pivoted, equilibrated coordinates: B'G' = E~'
+    Eigen::MatrixXd g = Eigen::MatrixXd::Zero(q, p);
+    for (Eigen::Index c = 0; c < e.cols(); ++c) {
+      const Eigen::Index col = fa.position[static_cast<std::size_t>(f0 + c)];
+      for (Eigen::Index r = 0; r < q; ++r) g(r, col) = e(r, c) * fa.d[f0 + c];
+    }
+    for (Eigen::Index r = 0; r < q; ++r)
+      for (Eigen::Index j = 0; j < p; ++j) {
+        double t = g(r, j);
+        for (Eigen::Index k = 0; k < j; ++k) t -= g(r, k) * fa.top(k, j);
+        g(r, j) = t / fa.top(j, j);
+      }
+    // M = G'G has the same non-zero eigenvalues as the q x q GG' (q = rank S, smaller than p,
+    // and no zero eigenvalues to identify); with GG' = U diag(d) U' the eigenvectors of M are
+    // G'U d^-1/2, so g_i = u_i'(G f) / sqrt(d_i); M's null space only enters through ||f||^2
+    const Eigen::MatrixXd ggt = g * g.transpose();
+    Eigen::MatrixXd proj = g * fa.f;
+    sym_eigen_project(ggt, sp_d, proj);
+    if (!(sp_d.minCoeff() > 1e-10 * sp_d.maxCoeff())) return false;  // d_i to ~1e-6 relative
+    sp_g2 = proj.col(0).array().square().matrix().cwiseQuotient(sp_d);
+    sp_r0 = g_zwz - fa.f.squaredNorm();
+    sp_log_det_xtx = 0;
+    for (Eigen::Index i = 0; i < p; ++i)
+      sp_log_det_xtx += 2 * std::log(std::abs(fa.top(i, i))) - 2 * std::log(fa.d[i]);
+    spectral = true;
+    return true;
+  }
+
+  /// Gaussian REML / GCV score, gradient and (REML) Hessian in the Demmler-Reinsch form:
+  /// O(p) per call (see spectral_prepare). beta and A are not formed; trace_as and quad_s are.
+  rho_state spectral_eval(const Eigen::VectorXd& rho, int order) const {
+    rho_state st;
+    const double lambda = std::exp(rho[0]);
+    // L = sum log(1 + t), its rho-derivatives L1, L2; penalized deviance D_p = r0 + sum g^2 t e
+    // (e = 1/(1 + t)) and its derivatives dp1 = lambda beta'S beta, dp2; the deviance
+    // D = r0 + sum g^2 t^2 e^2 and its derivative dd: sums of positive terms, no cancellation
+    double l0 = 0, l1 = 0, l2 = 0, dp = sp_r0, dp1 = 0, dp2 = 0, dev = sp_r0, dd = 0;
+    for (Eigen::Index i = 0; i < sp_d.size(); ++i) {
+      const double t = lambda * sp_d[i], e = 1 / (1 + t), g2 = sp_g2[i];
+      l0 += std::log1p(t);
+      l1 += t * e;
+      l2 += t * e * e;
+      dp += g2 * t * e;
+      dp1 += g2 * t * e * e;
+      dp2 += g2 * t * (1 - t) * e * e * e;
+      dev += g2 * t * t * e * e;
+      dd += 2 * g2 * t * t * e * e * e;
+    }
+    dp = std::max(dp, 1e-300);
+    st.log_det_h = sp_log_det_xtx + l0;
+    st.penalty = dp1;
+    st.deviance = std::max(dev, 0.0);
+    st.trace_as = Eigen::VectorXd::Constant(1, l1 / lambda);
+    st.quad_s = Eigen::VectorXd::Constant(1, dp1 / lambda);
+    const double rank = (*bases)[0].penalty_rank;
+    if (meth != gam::method::gcv) {
+      const double nu = n - mp;
+      st.score = 0.5 * nu * (1 + std::log(2 * std::numbers::pi * dp / nu)) + 0.5 * st.log_det_h -
+                 0.5 * log_det_s(rho);
+      if (order >= 1) st.grad = Eigen::VectorXd::Constant(1, nu * dp1 / (2 * dp) + 0.5 * l1 - 0.5 * rank);
+      if (order >= 2)
+        st.hess = Eigen::MatrixXd::Constant(1, 1, nu / (2 * dp) * dp2 - nu / (2 * dp * dp) * dp1 * dp1 + 0.5 * l2);
+    } else {
+      // GCV: n D / (n - gamma tau)^2, tau = tr F = p - L1, dtau/drho = -L2
+      const double denom = n - opt->gamma * (static_cast<double>(p) - l1);
+      st.score = n * st.deviance / (denom * denom);
+      if (order >= 1)
+        st.grad = Eigen::VectorXd::Constant(
+            1, n * dd / (denom * denom) - 2 * n * opt->gamma * st.deviance * l2 / (denom * denom * denom));
+    }
+    return st;
   }
 
   /// Gaussian REML / GCV score, exact gradient, and (REML) exact Hessian at rho.
   rho_state gaussian_eval(const Eigen::VectorXd& rho, int order) const {
+    if (spectral) return spectral_eval(rho, order);
+    return gaussian_eval_qr(rho, order);
+  }
+
+  /// gaussian_eval through the QR of [B; sqrt(lambda) E]: any number of smooths; also forms
+  /// beta and A = H^-1.
+  rho_state gaussian_eval_qr(const Eigen::VectorXd& rho, int order) const {
     rho_state st;
     const Eigen::VectorXd lambda = rho.array().exp().matrix();
     st.xtwx = g_xtwx;
@@ -347,7 +458,8 @@ struct fitter {
     std::vector<Eigen::MatrixXd> pk(static_cast<std::size_t>(m));
     Eigen::VectorXd tk(m), bk(m);
     Eigen::MatrixXd dbeta(p, m);
-    for (Eigen::Index j = 0; j < m; ++j) {
+    // the REML/ML score alone (order 0) needs none of these
+    for (Eigen::Index j = 0; j < m && (order >= 1 || meth == gam::method::gcv); ++j) {
       const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
       const Eigen::Index f = first[static_cast<std::size_t>(j)];
       const Eigen::MatrixXd pa = st.a.middleCols(f, s.cols()) * s;
@@ -544,22 +656,34 @@ struct fitter {
     Eigen::MatrixXd ar;
     double ld_null = 0;
     if (ml) ld_null = range_inverse(st.a, ar);
-    const Eigen::MatrixXd& adet = ml ? ar : st.a;  // A_R for ML (see range_inverse)
-    double phi = 1;
     if (fam == gam::family::gamma) {
       // unknown scale (Wood 2011 §4; mgcv treats log phi as one more Newton coordinate):
       // V = D_p/(2 phi) - ls(phi) + log|H|/2 - log|S|+/2 - (M_p/2) log(2 pi phi) with ls the
       // exact gamma saturated log-likelihood (ML: no M_p term). Minimised here over u = log phi
       // for the current beta (which does not depend on phi), so V(rho) is the profile and its
       // rho-gradient at the profiled phi is the joint gradient (envelope theorem).
-      st.reml_scale = phi = gamma_profile_scale(st.deviance + st.penalty, ml ? 0.0 : mp, st.saturated);
+      const double phi = st.reml_scale = gamma_profile_scale(st.deviance + st.penalty, ml ? 0.0 : mp, st.saturated);
       st.score = (st.deviance + st.penalty) / (2 * phi) - st.saturated + 0.5 * (st.log_det_h + ld_null) -
                  0.5 * log_det_s(rho) - (ml ? 0.0 : 0.5 * mp * std::log(2 * std::numbers::pi * phi));
     } else {
       st.score = 0.5 * st.deviance - st.saturated + 0.5 * st.penalty + 0.5 * (st.log_det_h + ld_null) -
                  0.5 * log_det_s(rho) - (ml ? 0.0 : 0.5 * mp * std::log(2 * std::numbers::pi));
     }
-    if (order >= 1) {
+    if (order >= 1) glm_gradient(rho, st);
+    return st;
+  }
+
+  /// Exact REML/ML gradient of a glm_eval state (Wood 2011 §3.3): one more pass over the data
+  /// for d log|H| through the weights. Split from glm_eval so that an accepted trial point,
+  /// scored without it, gets its gradient without a second PIRLS.
+  void glm_gradient(const Eigen::VectorXd& rho, rho_state& st) const {
+    const Eigen::VectorXd lambda = rho.array().exp().matrix();
+    const bool ml = meth == gam::method::ml;
+    Eigen::MatrixXd ar;
+    if (ml) range_inverse(st.a, ar);
+    const Eigen::MatrixXd& adet = ml ? ar : st.a;
+    const double phi = fam == gam::family::gamma ? st.reml_scale : 1.0;
+    {
       Eigen::MatrixXd dbeta(p, m);
       Eigen::VectorXd g(m);
       for (Eigen::Index j = 0; j < m; ++j) {
@@ -589,7 +713,6 @@ struct fitter {
       });
       st.grad = g + 0.5 * extra;
     }
-    return st;
   }
 };
 
@@ -758,17 +881,34 @@ struct fitter {
     }
   }
 
+  // PIRLS is warm-started (as mgcv does) from the coefficients of the latest fully evaluated
+  // point: neighbouring smoothing parameters have nearby fits, so PIRLS then converges in two
+  // or three passes over the data instead of restarting from the glm-style start each time.
+  // Not for GCV/UBRE, whose gradient is a finite difference of scores: there every PIRLS
+  // starts from the same point so that its stopping error varies smoothly with rho (warm
+  // starts made that difference noise, and gamma GCV then stalled).
+  const bool warm_start = !gaussian && options.method != gam::method::gcv;
+  Eigen::VectorXd warm = beta0;
   const auto evaluate = [&](const Eigen::VectorXd& r, int order) {
     if (gaussian) return ft.gaussian_eval(r, order);
-    return ft.glm_eval(r, beta0, order);
+    return ft.glm_eval(r, warm, order);
   };
   // gradient and Hessian restricted to the free coordinates; Hessian by central differences
   // of the exact gradient where no exact Hessian is available
   const bool exact_hess =
       gaussian && (options.method == gam::method::reml || options.method == gam::method::ml);
-  const auto full_eval = [&](const Eigen::VectorXd& r) {
-    detail::rho_state st = evaluate(r, exact_hess ? 2 : 1);
+  // `scored`: a state already evaluated at r with order 0 (an accepted trial point); for
+  // PIRLS fits only its gradient is then added, not a second PIRLS
+  const auto full_eval = [&](const Eigen::VectorXd& r, detail::rho_state* scored = nullptr) {
+    detail::rho_state st;
+    if (scored != nullptr && !gaussian && options.method != gam::method::gcv) {
+      st = std::move(*scored);
+      ft.glm_gradient(r, st);
+    } else {
+      st = evaluate(r, exact_hess ? 2 : 1);
+    }
     if (!st.ok) return st;
+    if (warm_start && st.pirls_converged && st.beta.size() == p && st.beta.allFinite()) warm = st.beta;
     if (!gaussian && options.method == gam::method::gcv) {
       // UBRE for known-scale GLMs: gradient by central differences of the score
       st.grad.resize(m);
@@ -892,7 +1032,7 @@ struct fitter {
         const bool same = (trial - rho).cwiseAbs().maxCoeff() < 1e-12;
         const double previous = cur.score;
         rho = trial;
-        cur = exact_hess ? std::move(cand) : full_eval(rho);
+        cur = exact_hess ? std::move(cand) : full_eval(rho, &cand);
         improved = !same;
         // flat criterion (a smoothing parameter running to infinity): stop once the score no
         // longer changes and the gradient is small on mgcv's scale (conv.tol 1e-6)
@@ -923,8 +1063,10 @@ struct fitter {
         const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
         const auto& b = out.smooths[static_cast<std::size_t>(j)];
         const Eigen::Index f = out.smooth_first[static_cast<std::size_t>(j)];
-        const double tr = (cur.a.block(f, f, b.penalty.rows(), b.penalty.cols()) * b.penalty).trace();
-        const double q = ft.quad(cur.beta, j);
+        const bool formed = cur.a.size() > 0;  // the spectral evaluation keeps only the traces
+        const double tr = formed ? (cur.a.block(f, f, b.penalty.rows(), b.penalty.cols()) * b.penalty).trace()
+                                 : cur.trace_as[j];
+        const double q = formed ? ft.quad(cur.beta, j) : cur.quad_s[j];
         const double num = b.penalty_rank / lambda[j] - tr;
         if (q > 0 && num > 0)
           trial[j] = std::clamp(std::log(phi * num / q), rho_init[j] - rho_span, rho_init[j] + rho_span);
@@ -957,6 +1099,11 @@ struct fitter {
         cur = std::move(cand);
       }
     }
+  }
+  if (cur.ok && cur.a.size() == 0) {
+    // spectral Gaussian path: beta, A = H^-1 and the score at the optimum from the QR form,
+    // once (the same numbers the QR path would report there)
+    cur = ft.gaussian_eval_qr(rho, 0);
   }
   if (!converged && !free_idx.empty())
     out.warnings.push_back("smoothing-parameter optimisation did not converge in " +
@@ -1100,13 +1247,18 @@ struct fitter {
     out.parametric.push_back(t);
   }
   // smooth tests (Wood 2013a) with R_J from X_J'WX_J
-  const Eigen::MatrixXd f2 = 2 * f_mat - f_mat * f_mat;
+  // edf1 = tr of 2F - FF over a smooth's block: only the diagonal of FF is needed (O(p^2))
+  const auto edf1_of = [&](Eigen::Index f, Eigen::Index kj) {
+    double t = 0;
+    for (Eigen::Index i = f; i < f + kj; ++i) t += 2 * f_mat(i, i) - f_mat.row(i).dot(f_mat.col(i));
+    return t;
+  };
   for (Eigen::Index j = 0; j < m; ++j) {
     const Eigen::Index f = out.smooth_first[static_cast<std::size_t>(j)];
     const Eigen::Index kj = out.smooths[static_cast<std::size_t>(j)].columns();
     smooth_test t;
     t.edf = out.edf_per_coefficient.segment(f, kj).sum();
-    const double edf1 = f2.diagonal().segment(f, kj).sum();
+    const double edf1 = edf1_of(f, kj);
     Eigen::MatrixXd r;
     detail::cholesky_upper(cur.xtwx.block(f, f, kj, kj), r);
     const auto res = detail::wood_test(r, beta.segment(f, kj), out.vp.block(f, f, kj, kj),

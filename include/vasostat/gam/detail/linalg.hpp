@@ -15,53 +15,93 @@
 
 namespace vasostat::inline v0::gam::detail {
 
-/// Symmetric eigen-decomposition: Householder reduction to tridiagonal form, then implicit
-/// QR steps with the Wilkinson shift (Golub & Van Loan 2013, §8.3.1 and Algorithm 8.3.3),
-/// eigenvectors accumulated; backward stable (errors ~ eps ||a||), O(n^3) with a small
-/// constant. Eigenvalues ascending; vectors in the columns of `vectors`.
-inline void sym_eigen(const Eigen::MatrixXd& a_in, Eigen::VectorXd& values, Eigen::MatrixXd& vectors) {
+/// sqrt(x^2 + z^2) without std::hypot's cost (a third of the QR sweep's time) unless the
+/// squares would overflow or underflow.
+inline double givens_norm(double x, double z) noexcept {
+  const double r2 = x * x + z * z;
+  return r2 > 1e-290 && r2 < 1e290 ? std::sqrt(r2) : std::hypot(x, z);
+}
+
+/// Core of sym_eigen and sym_eigen_project: Householder reduction to tridiagonal form, then
+/// implicit QR steps with the Wilkinson shift (Golub & Van Loan 2013, §8.3.1 and Algorithm
+/// 8.3.3). Every orthogonal transformation Q_k is either accumulated into the columns of
+/// `q` (n x n, starting from I: eigenvectors) or applied from the left to the rows of `x`
+/// (n x c: Q'x, the coordinates of c given vectors in the eigenbasis), whichever is non-null;
+/// the latter costs O(n c) per sweep instead of O(n^2). Unsorted eigenvalues in `d`.
+inline void sym_eigen_core(const Eigen::MatrixXd& a_in, std::vector<double>& d, Eigen::MatrixXd* q,
+                           Eigen::MatrixXd* x) {
   const Eigen::Index n = a_in.rows();
-  Eigen::MatrixXd a = a_in;
-  Eigen::MatrixXd q = Eigen::MatrixXd::Identity(n, n);
-  std::vector<double> v(static_cast<std::size_t>(n)), w(static_cast<std::size_t>(n));
-  const auto at = [](std::vector<double>& x, Eigen::Index i) -> double& { return x[static_cast<std::size_t>(i)]; };
+  // lower triangle of a working copy, column-major (column j holds rows j..n-1 contiguously),
+  // so every inner loop below runs over contiguous memory
+  std::vector<double> buf(static_cast<std::size_t>(n * n) + 2 * static_cast<std::size_t>(n));
+  double* const a = buf.data();
+  double* const v = a + n * n;
+  double* const w = v + n;
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = j; i < n; ++i) a[i + j * n] = a_in(i, j);
   for (Eigen::Index k = 0; k + 2 < n; ++k) {
+    double* const ak = a + k * n;
     double alpha2 = 0;
-    for (Eigen::Index i = k + 1; i < n; ++i) alpha2 += a(i, k) * a(i, k);
-    const double x0 = a(k + 1, k);
+    for (Eigen::Index i = k + 1; i < n; ++i) alpha2 += ak[i] * ak[i];
+    const double x0 = ak[k + 1];
     if (alpha2 - x0 * x0 <= 0) continue;  // already tridiagonal in this column
     const double norm = std::sqrt(alpha2);
     const double alpha = x0 > 0 ? -norm : norm;
-    for (Eigen::Index i = k + 1; i < n; ++i) at(v, i) = a(i, k);
-    at(v, k + 1) -= alpha;
+    for (Eigen::Index i = k + 1; i < n; ++i) v[i] = ak[i];
+    v[k + 1] -= alpha;
     double vv = 0;
-    for (Eigen::Index i = k + 1; i < n; ++i) vv += at(v, i) * at(v, i);
+    for (Eigen::Index i = k + 1; i < n; ++i) vv += v[i] * v[i];
     const double beta = 2 / vv;
-    // p = beta A22 v, w = p - (beta/2)(p'v) v, A22 <- A22 - v w' - w v'
+    // p = beta A22 v (A22 symmetric, lower triangle stored), w = p - (beta/2)(p'v) v,
+    // A22 <- A22 - v w' - w v' (lower triangle)
+    for (Eigen::Index i = k + 1; i < n; ++i) w[i] = 0;
+    for (Eigen::Index j = k + 1; j < n; ++j) {
+      const double* aj = a + j * n;
+      double t = aj[j] * v[j];
+      const double vj = v[j];
+      for (Eigen::Index i = j + 1; i < n; ++i) {
+        t += aj[i] * v[i];
+        w[i] += aj[i] * vj;
+      }
+      w[j] += t;
+    }
     double pv = 0;
     for (Eigen::Index i = k + 1; i < n; ++i) {
-      double t = 0;
-      for (Eigen::Index j = k + 1; j < n; ++j) t += a(j, i) * at(v, j);
-      at(w, i) = beta * t;
-      pv += at(w, i) * at(v, i);
+      w[i] *= beta;
+      pv += w[i] * v[i];
     }
     const double kk = 0.5 * beta * pv;
-    for (Eigen::Index i = k + 1; i < n; ++i) at(w, i) -= kk * at(v, i);
-    for (Eigen::Index j = k + 1; j < n; ++j)
-      for (Eigen::Index i = k + 1; i < n; ++i) a(i, j) -= at(v, i) * at(w, j) + at(w, i) * at(v, j);
-    a(k + 1, k) = a(k, k + 1) = alpha;
-    for (Eigen::Index i = k + 2; i < n; ++i) a(i, k) = a(k, i) = 0;
-    for (Eigen::Index r = 0; r < n; ++r) {  // q <- q (I - beta v v')
-      double t = 0;
-      for (Eigen::Index j = k + 1; j < n; ++j) t += q(r, j) * at(v, j);
-      t *= beta;
-      for (Eigen::Index j = k + 1; j < n; ++j) q(r, j) -= t * at(v, j);
+    for (Eigen::Index i = k + 1; i < n; ++i) w[i] -= kk * v[i];
+    for (Eigen::Index j = k + 1; j < n; ++j) {
+      double* aj = a + j * n;
+      const double vj = v[j], wj = w[j];
+      for (Eigen::Index i = j; i < n; ++i) aj[i] -= v[i] * wj + w[i] * vj;
+    }
+    ak[k + 1] = alpha;
+    if (q != nullptr) {
+      for (Eigen::Index r = 0; r < n; ++r) {  // q <- q (I - beta v v')
+        double t = 0;
+        for (Eigen::Index j = k + 1; j < n; ++j) t += (*q)(r, j) * v[j];
+        t *= beta;
+        for (Eigen::Index j = k + 1; j < n; ++j) (*q)(r, j) -= t * v[j];
+      }
+    }
+    if (x != nullptr) {
+      for (Eigen::Index c = 0; c < x->cols(); ++c) {  // x <- (I - beta v v') x
+        double* xc = &(*x)(0, c);
+        double t = 0;
+        for (Eigen::Index j = k + 1; j < n; ++j) t += xc[j] * v[j];
+        t *= beta;
+        for (Eigen::Index j = k + 1; j < n; ++j) xc[j] -= t * v[j];
+      }
     }
   }
-  std::vector<double> d(static_cast<std::size_t>(n)), e(static_cast<std::size_t>(std::max<Eigen::Index>(n, 1)), 0.0);
+  const auto at = [](std::vector<double>& z, Eigen::Index i) -> double& { return z[static_cast<std::size_t>(i)]; };
+  d.assign(static_cast<std::size_t>(n), 0.0);
+  std::vector<double> e(static_cast<std::size_t>(std::max<Eigen::Index>(n, 1)), 0.0);
   for (Eigen::Index i = 0; i < n; ++i) {
-    at(d, i) = a(i, i);
-    if (i + 1 < n) at(e, i) = a(i + 1, i);
+    at(d, i) = a[i + i * n];
+    if (i + 1 < n) at(e, i) = a[i + 1 + i * n];
   }
   constexpr double eps = 2.220446049250313e-16;
   Eigen::Index hi = n - 1;
@@ -79,11 +119,22 @@ inline void sym_eigen(const Eigen::MatrixXd& a_in, Eigen::VectorXd& values, Eige
     // Wilkinson shift from the trailing 2 x 2 block
     const double delta = 0.5 * (at(d, hi - 1) - at(d, hi));
     const double b = at(e, hi - 1);
-    const double mu = at(d, hi) - b * b / (delta + (delta >= 0 ? 1.0 : -1.0) * std::hypot(delta, b));
-    double x = at(d, lo) - mu, z = at(e, lo);
+    const double mu = at(d, hi) - b * b / (delta + (delta >= 0 ? 1.0 : -1.0) * givens_norm(delta, b));
+    double xk = at(d, lo) - mu, z = at(e, lo);
     for (Eigen::Index k = lo; k < hi; ++k) {
-      const double r = std::hypot(x, z);
-      const double c = r > 0 ? x / r : 1.0, s = r > 0 ? z / r : 0.0;
+      // one square root and one division per rotation (the sweep is a serial chain of these)
+      const double r2 = xk * xk + z * z;
+      double r = 0, c = 1, s = 0;
+      if (r2 > 1e-290 && r2 < 1e290) {
+        const double inv = 1 / std::sqrt(r2);
+        r = r2 * inv;
+        c = xk * inv;
+        s = z * inv;
+      } else if (r2 != 0) {  // scaled, or NaN propagated
+        r = std::hypot(xk, z);
+        c = r > 0 ? xk / r : 1.0;
+        s = r > 0 ? z / r : 0.0;
+      }
       if (k > lo) at(e, k - 1) = r;
       const double dk = at(d, k), dk1 = at(d, k + 1), ek = at(e, k);
       at(d, k) = c * c * dk + 2 * c * s * ek + s * s * dk1;
@@ -93,24 +144,69 @@ inline void sym_eigen(const Eigen::MatrixXd& a_in, Eigen::VectorXd& values, Eige
         z = s * at(e, k + 1);
         at(e, k + 1) *= c;
       }
-      x = at(e, k);
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const double qk = q(i, k), qk1 = q(i, k + 1);
-        q(i, k) = c * qk + s * qk1;
-        q(i, k + 1) = -s * qk + c * qk1;
+      xk = at(e, k);
+      if (q != nullptr) {
+        double* qk = &(*q)(0, k);
+        double* qk1 = &(*q)(0, k + 1);
+        for (Eigen::Index i = 0; i < n; ++i) {
+          const double u0 = qk[i], u1 = qk1[i];
+          qk[i] = c * u0 + s * u1;
+          qk1[i] = -s * u0 + c * u1;
+        }
+      }
+      if (x != nullptr) {
+        for (Eigen::Index col = 0; col < x->cols(); ++col) {
+          const double u0 = (*x)(k, col), u1 = (*x)(k + 1, col);
+          (*x)(k, col) = c * u0 + s * u1;
+          (*x)(k + 1, col) = -s * u0 + c * u1;
+        }
       }
     }
   }
+}
+
+/// Symmetric eigen-decomposition (sym_eigen_core): backward stable (errors ~ eps ||a||),
+/// O(n^3) with a small constant. Eigenvalues ascending; vectors in the columns of `vectors`.
+inline void sym_eigen(const Eigen::MatrixXd& a_in, Eigen::VectorXd& values, Eigen::MatrixXd& vectors) {
+  const Eigen::Index n = a_in.rows();
+  Eigen::MatrixXd q = Eigen::MatrixXd::Identity(n, n);
+  std::vector<double> d;
+  sym_eigen_core(a_in, d, &q, nullptr);
   std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), Eigen::Index{0});
-  std::sort(order.begin(), order.end(), [&](Eigen::Index i, Eigen::Index j) { return at(d, i) < at(d, j); });
+  std::sort(order.begin(), order.end(), [&](Eigen::Index i, Eigen::Index j) {
+    return d[static_cast<std::size_t>(i)] < d[static_cast<std::size_t>(j)];
+  });
   values.resize(n);
   vectors.resize(n, n);
   for (Eigen::Index j = 0; j < n; ++j) {
     const Eigen::Index o = order[static_cast<std::size_t>(j)];
-    values[j] = at(d, o);
+    values[j] = d[static_cast<std::size_t>(o)];
     for (Eigen::Index i = 0; i < n; ++i) vectors(i, j) = q(i, o);
   }
+}
+
+/// Eigenvalues of a symmetric matrix (ascending) and, in place of the eigenvectors U, the
+/// projections U'x of the columns of `x` (n x c), row j belonging to eigenvalue j. For callers
+/// that need a few coordinates in the eigenbasis rather than the basis itself: the QR sweeps
+/// then cost O(n^2) instead of O(n^3).
+inline void sym_eigen_project(const Eigen::MatrixXd& a_in, Eigen::VectorXd& values, Eigen::MatrixXd& x) {
+  const Eigen::Index n = a_in.rows();
+  std::vector<double> d;
+  sym_eigen_core(a_in, d, nullptr, &x);
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  std::sort(order.begin(), order.end(), [&](Eigen::Index i, Eigen::Index j) {
+    return d[static_cast<std::size_t>(i)] < d[static_cast<std::size_t>(j)];
+  });
+  values.resize(n);
+  Eigen::MatrixXd sorted(n, x.cols());
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const Eigen::Index o = order[static_cast<std::size_t>(j)];
+    values[j] = d[static_cast<std::size_t>(o)];
+    sorted.row(j) = x.row(o);
+  }
+  x = sorted;
 }
 
 /// In-place Householder QR of a (rows >= cols): on return the upper triangle of the first
@@ -182,11 +278,12 @@ struct pivoted_ldlt {
       }
       d[k] = dk;
       for (Eigen::Index i = k + 1; i < n; ++i) l(i, k) = a(i, k) / dk;
-      for (Eigen::Index j = k + 1; j < n; ++j)
-        for (Eigen::Index i = j; i < n; ++i) {
-          a(i, j) -= l(i, k) * dk * l(j, k);
-          a(j, i) = a(i, j);
-        }
+      // the whole trailing block, column by column (contiguous; cheaper than mirroring a
+      // triangle through strided writes at these sizes)
+      for (Eigen::Index j = k + 1; j < n; ++j) {
+        const double ljk = l(j, k) * dk;
+        for (Eigen::Index i = k + 1; i < n; ++i) a(i, j) -= l(i, k) * ljk;
+      }
     }
   }
 };

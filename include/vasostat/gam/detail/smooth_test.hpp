@@ -145,14 +145,21 @@ inline wood_test_result wood_test(const Eigen::MatrixXd& r_j, const Eigen::Vecto
   const Eigen::Index m = b.size();
   Eigen::MatrixXd v = r_j * vp * r_j.transpose();
   v = 0.5 * (v + v.transpose()).eval();
+  // eigenvalues of v and, instead of its eigenvectors u_j, the two coordinates the test
+  // needs: u_j'(r_j b) and the orientation sign of u_j (its first element u_j'e_0)
+  Eigen::MatrixXd proj(m, 2);
+  proj.col(0) = r_j * b;
+  proj.col(1).setZero();
+  proj(0, 1) = 1;
   Eigen::VectorXd ev_asc;
-  Eigen::MatrixXd u_asc;
-  sym_eigen(v, ev_asc, u_asc);
-  // descending order, eigenvectors with a non-negative first element
+  sym_eigen_project(v, ev_asc, proj);
+  // descending order, eigenvectors oriented with a non-negative first element
   const Eigen::VectorXd ev = ev_asc.reverse();
-  Eigen::MatrixXd u = u_asc.rowwise().reverse();
-  for (Eigen::Index j = 0; j < m; ++j)
-    if (u(0, j) < 0) u.col(j) *= -1;
+  Eigen::VectorXd ub(m);
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const Eigen::Index a = m - 1 - j;
+    ub[j] = proj(a, 1) < 0 ? -proj(a, 0) : proj(a, 0);
+  }
   rank = std::min(rank, static_cast<double>(m));
   int k = static_cast<int>(std::floor(rank));
   double nu = rank - k;
@@ -171,9 +178,8 @@ inline wood_test_result wood_test(const Eigen::MatrixXd& r_j, const Eigen::Vecto
     nu = 0;
     rank = 1;
   }
-  const Eigen::VectorXd rb = r_j * b;
   std::vector<double> z(static_cast<std::size_t>(k1));
-  for (int j = 0; j < k1; ++j) z[static_cast<std::size_t>(j)] = u.col(j).dot(rb) / std::sqrt(ev[j]);
+  for (int j = 0; j < k1; ++j) z[static_cast<std::size_t>(j)] = ub[j] / std::sqrt(ev[j]);
   double base = 0;
   for (int j = 0; j < k - 1; ++j) base += z[static_cast<std::size_t>(j)] * z[static_cast<std::size_t>(j)];
   double t_plus = 0, t_minus = 0;
