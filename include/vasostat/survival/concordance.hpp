@@ -138,14 +138,20 @@ inline concordance_result concordance_right_censored(std::span<const double> sco
     sc = neg;
   }
   std::vector<std::uint64_t> bits;
-  std::vector<std::size_t> by_score = order_ascending(sc, &bits);
   // records in (stratum, score) order: key, weight, "same score as the previous record"
-  std::vector<std::uint32_t> rkey(n);
+  std::vector<std::uint32_t> rkey;
   std::vector<std::uint8_t> same_prev(n, 0);
   std::vector<double> rw(weights.empty() ? 0 : n);
   std::vector<int> rcl(cluster.empty() ? 0 : n);
   std::vector<std::size_t> stratum_end(ns, 0);
-  {
+  if (ns == 1 && weights.empty() && cluster.empty()) {
+    // the time keys travel through the sort by score (no gather in score order)
+    rkey = sort_ascending_carrying<std::uint32_t>(sc, [&](std::size_t i) { return key[i]; }, &bits);
+    for (std::size_t r = 1; r < n; ++r) same_prev[r] = bits[r] == bits[r - 1];
+    stratum_end[0] = n;
+  } else {
+    std::vector<std::size_t> by_score = order_ascending(sc, &bits);
+    rkey.resize(n);
     std::vector<std::size_t> start(ns + 1, 0);
     for (std::size_t i = 0; i < n; ++i) ++start[static_cast<std::size_t>(scodes.code[i]) + 1];
     for (std::size_t g = 0; g < ns; ++g) start[g + 1] += start[g];
@@ -164,7 +170,6 @@ inline concordance_result concordance_right_censored(std::span<const double> sco
       if (!cluster.empty()) rcl[r] = cluster[i];
     }
   }
-  std::vector<std::size_t>().swap(by_score);
   std::vector<std::uint64_t>().swap(bits);
   std::vector<std::uint32_t>().swap(key);
   auto wt = [&](std::size_t r) { return weights.empty() ? 1.0 : rw[r]; };

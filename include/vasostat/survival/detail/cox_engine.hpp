@@ -125,21 +125,27 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
   s.counting = !entry.empty();
   s.method = method;
   const auto n = static_cast<std::size_t>(s.n);
-  auto codes = encode_labels(strata, n);
-  const std::size_t ns = codes.labels.size();
+  label_codes codes;  // stratum codes (left empty without strata)
+  if (!strata.empty()) codes = encode_labels(strata, n);
+  const std::size_t ns = strata.empty() ? 1 : codes.labels.size();
   // stop descending within stratum: ascending order reversed, then stable by stratum
   std::vector<std::size_t> asc_own;
   if (!time_order) asc_own = order_ascending(time);
   const std::vector<std::size_t>& asc = time_order ? *time_order : asc_own;
-  std::vector<std::size_t> desc(asc.rbegin(), asc.rend());
-  std::vector<std::size_t>().swap(asc_own);
-  // deaths before censorings at equal times is irrelevant (blocks take all), keep stable
-  if (ns > 1) desc = stable_by_code(desc, codes.code, ns);
   s.orig.resize(n);
-  for (std::size_t k = 0; k < n; ++k) s.orig[k] = static_cast<index>(desc[k]);
-  std::vector<std::size_t>().swap(desc);
+  if (ns == 1) {
+    for (std::size_t k = 0; k < n; ++k) s.orig[k] = static_cast<index>(asc[n - 1 - k]);
+  } else {
+    // deaths before censorings at equal times is irrelevant (blocks take all), keep stable
+    const auto desc = stable_by_code(std::vector<std::size_t>(asc.rbegin(), asc.rend()), codes.code, ns);
+    for (std::size_t k = 0; k < n; ++k) s.orig[k] = static_cast<index>(desc[k]);
+  }
+  std::vector<std::size_t>().swap(asc_own);
   s.stratum_begin.assign(ns + 1, 0);
-  for (int c : codes.code) ++s.stratum_begin[static_cast<std::size_t>(c) + 1];
+  if (ns == 1)
+    s.stratum_begin[1] = s.n;
+  else
+    for (int c : codes.code) ++s.stratum_begin[static_cast<std::size_t>(c) + 1];
   for (std::size_t g = 0; g < ns; ++g) s.stratum_begin[g + 1] += s.stratum_begin[g];
 
   // Copies in sorted order are written by scattering the rows as given (sequential reads): with
@@ -176,6 +182,17 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
     for (double w : weights) wsum += w;
   for (index c = 0; c < s.p; ++c) {
     const auto col = X.col(c);
+    if (weights.empty()) {  // the same sums, vectorised
+      const auto a = col.array();
+      const bool zero_one = (a.abs() * (a.abs() - 1.0) == 0.0).all();  // every value in {-1, 0, 1}
+      const double m = wsum > 0 ? a.sum() / wsum : 0;
+      if (!zero_one) s.center[c] = m;
+      const double ce = s.center[c];
+      double mad = (a - ce).abs().sum();
+      mad = wsum > 0 ? mad / wsum : 0;
+      if (mad > 0 && std::isfinite(mad)) s.scale[c] = 1 / mad;
+      continue;
+    }
     bool zero_one = true;
     double m = 0;
     for (index i = 0; i < s.n; ++i) {
@@ -215,6 +232,7 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
   }
   // blocks
   s.stratum_block_begin.assign(ns + 1, 0);
+  s.death_pos.reserve(n);  // address space only: pages are touched as deaths are added
   for (std::size_t g = 0; g < ns; ++g) {
     s.stratum_block_begin[g] = static_cast<index>(s.blocks.size());
     const index b0 = s.stratum_begin[g], b1 = s.stratum_begin[g + 1];
