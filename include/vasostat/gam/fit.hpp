@@ -356,12 +356,10 @@ struct fitter {
       const Eigen::Index col = fa.position[static_cast<std::size_t>(f0 + c)];
       for (Eigen::Index r = 0; r < q; ++r) g(r, col) = e(r, c) * fa.d[f0 + c];
     }
-    for (Eigen::Index r = 0; r < q; ++r)
-      for (Eigen::Index j = 0; j < p; ++j) {
-        double t = g(r, j);
-        for (Eigen::Index k = 0; k < j; ++k) t -= g(r, k) * fa.top(k, j);
-        g(r, j) = t / fa.top(j, j);
-      }
+    for (Eigen::Index j = 0; j < p; ++j) {  // column by column: G(:, j) B(j, j) = E~(:, j) - ...
+      for (Eigen::Index k = 0; k < j; ++k) g.col(j) -= fa.top(k, j) * g.col(k);
+      g.col(j) /= fa.top(j, j);
+    }
     // M = G'G has the same non-zero eigenvalues as the q x q GG' (q = rank S, smaller than p,
     // and no zero eigenvalues to identify); with GG' = U diag(d) U' the eigenvectors of M are
     // G'U d^-1/2, so g_i = u_i'(G f) / sqrt(d_i); M's null space only enters through ||f||^2
