@@ -13,6 +13,7 @@
 //    interleaved "raw" coordinates (beta_0, delta_0, beta_1, delta_1, ...), which is how the
 //    design accumulates it (gam/detail/design.hpp).
 
+#include <vasostat/core/config.hpp>
 #include <vasostat/core/error.hpp>
 
 #include <vasostat/gam/detail/linalg.hpp>
@@ -143,10 +144,7 @@ inline int bspline_nonzero(const std::vector<double>& t, int degree, int k, doub
 /// Non-zero values of the unconstrained basis row at x inside [lower, upper]; returns the
 /// index of the first. Cubic P-splines on their equally spaced knots use the closed-form
 /// uniform cubic B-spline pieces; other degrees de Boor's recursion.
-inline int cr_raw_row(const smooth_basis& s, double x, int deriv, double* out) noexcept;
-
-inline int raw_row(const smooth_basis& s, double x, double* out) noexcept {
-  if (s.type == basis_type::cr) return cr_raw_row(s, x, 0, out);
+inline int ps_raw_row(const smooth_basis& s, double x, double* out) noexcept {
   if (s.degree == 3) {
     const double t0 = s.knots[3];
     const double dx = s.knots[4] - s.knots[3];
@@ -163,6 +161,13 @@ inline int raw_row(const smooth_basis& s, double x, double* out) noexcept {
     return i - 3;
   }
   return bspline_nonzero(s.knots, s.degree, s.k, x, 0, out);
+}
+
+inline int cr_raw_row(const smooth_basis& s, double x, int deriv, double* out) noexcept;
+
+/// The sparse raw row of any basis (ps: degree + 1 B-spline values; cr: 4 values at 2j).
+VASOSTAT_FORCEINLINE int raw_row(const smooth_basis& s, double x, double* out) noexcept {
+  return s.type == basis_type::cr ? cr_raw_row(s, x, 0, out) : ps_raw_row(s, x, out);
 }
 
 /// cr: the interval j of x (clamped to the knot range) and the 4 values of the deriv-th
@@ -431,7 +436,7 @@ inline Eigen::MatrixXd raw_map(const smooth_basis& b) {
   double max_row = 0.0;
   double vals[16];
   for (double v : x) {
-    const int first = detail::raw_row(s, v, vals);
+    const int first = detail::ps_raw_row(s, v, vals);
     double row_abs = 0.0;
     for (int r = 0; r <= s.degree; ++r) {
       colsum[first + r] += vals[r];

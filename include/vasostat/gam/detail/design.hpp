@@ -31,12 +31,17 @@ struct design {
   std::vector<Eigen::Index> raw_first;  ///< first raw column of each smooth
   Eigen::Index p_raw = 0;
   std::vector<Eigen::MatrixXd> z;       ///< per smooth: raw_columns x (k - 1) map (raw_map)
+  std::vector<double> lo, hi;           ///< per smooth: the range rows are clamped to
 
   void prepare() {
     p_raw = n_parametric;
     raw_first.clear();
     z.clear();
+    lo.clear();
+    hi.clear();
     for (const auto& b : *bases) {
+      lo.push_back(b.lower());
+      hi.push_back(b.upper());
       raw_first.push_back(p_raw);
       p_raw += b.raw_columns();
       z.push_back(raw_map(b));
@@ -65,7 +70,7 @@ struct design {
       for (std::size_t s = 0; s < ms; ++s) {
         const smooth_basis& b = (*bases)[s];
         const double xv = xs[s][static_cast<std::size_t>(i)];
-        nf[s] = raw_first[s] + raw_row(b, std::clamp(xv, b.lower(), b.upper()), nv.data() + s * 16);
+        nf[s] = raw_first[s] + raw_row(b, std::clamp(xv, lo[s], hi[s]), nv.data() + s * 16);
       }
       f(i, static_cast<const double*>(pr), static_cast<const Eigen::Index*>(nf.data()),
         static_cast<const double*>(nv.data()));
@@ -189,7 +194,7 @@ struct design {
         const smooth_basis& b = (*bases)[s];
         const double xv = xs[s][static_cast<std::size_t>(i)];
         double* vals = nv.data() + s * 16;
-        nf[s] = raw_first[s] + raw_row(b, std::clamp(xv, b.lower(), b.upper()), vals);
+        nf[s] = raw_first[s] + raw_row(b, std::clamp(xv, lo[s], hi[s]), vals);
         if (beta_raw) {
           const int ks = NNZ > 0 ? NNZ : kk[s];
           for (int r = 0; r < ks; ++r) eta += vals[r] * beta_raw[nf[s] + r];
