@@ -1,7 +1,7 @@
 // A consumer of vasostat as a user builds it: calls into every module through the public
 // targets, and fails (non-zero exit) if a result is not what the library promises.
 // The module headers it calls, as a user who wants short builds includes them (the umbrella
-// vasostat/vasostat.hpp is compiled by the two-TU link test).
+// vasostat/vasostat.hpp is compiled by the umbrella symbol check).
 #include <vasostat/core/image.hpp>
 #include <vasostat/gam/fit.hpp>
 #include <vasostat/stats/correlation.hpp>
