@@ -319,15 +319,15 @@ inline void upper_solve(const Eigen::MatrixXd& r, Eigen::VectorXd& b) {
 /// Inverse of the upper triangular n x n leading block of r.
 inline Eigen::MatrixXd upper_inverse(const Eigen::MatrixXd& r, Eigen::Index n) {
   Eigen::MatrixXd x = Eigen::MatrixXd::Zero(n, n);
-  std::vector<double> col(static_cast<std::size_t>(n));
-  for (Eigen::Index j = 0; j < n; ++j) {  // column j: back substitution r x = e_j
-    for (Eigen::Index t = 0; t <= j; ++t) {
-      const Eigen::Index i = j - t;
-      double s = i == j ? 1.0 : 0.0;
-      for (Eigen::Index k = i + 1; k <= j; ++k) s -= r(i, k) * col[static_cast<std::size_t>(k)];
-      col[static_cast<std::size_t>(i)] = s / r(i, i);
+  for (Eigen::Index j = 0; j < n; ++j) {  // column j: r x = e_j by column-oriented back substitution
+    double* col = &x(0, j);
+    col[j] = 1;
+    for (Eigen::Index i = j; i >= 0; --i) {
+      col[i] /= r(i, i);
+      const double* ri = &r(0, i);  // contiguous column of r above the diagonal
+      const double xi = col[i];
+      for (Eigen::Index k = 0; k < i; ++k) col[k] -= xi * ri[k];
     }
-    for (Eigen::Index i = 0; i <= j; ++i) x(i, j) = col[static_cast<std::size_t>(i)];
   }
   return x;
 }
