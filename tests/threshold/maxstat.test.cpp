@@ -1,10 +1,13 @@
 #include <vasostat/core/random.hpp>
+#include <vasostat/survival/cox.hpp>
 #include <vasostat/threshold/maxstat.hpp>
 
 #include <doctest/doctest.h>
 #include <support/threshold_reference.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -133,4 +136,114 @@ TEST_CASE("maxstat_cutpoint rejects bad input naming the argument") {
   CHECK_THROWS_WITH_AS((void)th::maxstat_cutpoint(nan_t, s, x), doctest::Contains("time[1]"), invalid_argument);
   const std::vector<double> no_events(10, 0.0);
   CHECK_THROWS_WITH_AS((void)th::maxstat_cutpoint(t, no_events, x), doctest::Contains("no events"), invalid_argument);
+}
+
+namespace maxstat_test {
+
+// the keys of the radix-sort tests: ties, skew, outliers, signed zeros, huge ranges
+std::vector<double> sort_keys_case(vasostat::random_generator& rng, int kind, std::size_t n) {
+  std::vector<double> k(n);
+  for (auto& v : k) {
+    switch (kind) {
+      case 0: v = rng.uniform(); break;
+      case 1: v = std::floor(rng.uniform() * 10); break;
+      case 2: v = rng.uniform() < 0.01 ? 1e300 : rng.uniform(); break;
+      case 3: v = rng.uniform() < 0.5 ? -0.0 : 0.0; v = rng.uniform() < 0.01 ? 1.0 : v; break;
+      case 4: v = -std::log(1 - rng.uniform()); break;
+      case 5: v = 1000 + rng.uniform() * 1e-9; break;
+      case 6: v = rng.uniform() < 0.5 ? -1e308 : 1e308 * rng.uniform(); break;
+      case 7: v = std::exp(30 * rng.normal()); break;
+      default: v = rng.uniform() < 0.9 ? 5.0 : rng.normal(); break;
+    }
+  }
+  return k;
+}
+
+}  // namespace maxstat_test
+
+TEST_CASE("maxstat sort_keys is std::stable_sort on tied, skewed and outlying keys") {
+  vasostat::random_generator rng(11);
+  std::vector<std::uint64_t> scratch;
+  th::detail::sorted_keys sk;
+  for (std::size_t n : {100U, 511U, 512U, 3000U, 5000U}) {
+    for (int kind = 0; kind < 9; ++kind) {
+      CAPTURE(n);
+      CAPTURE(kind);
+      const auto k = maxstat_test::sort_keys_case(rng, kind, n);
+      std::vector<std::uint32_t> o(n);
+      for (std::size_t i = 0; i < n; ++i) o[i] = static_cast<std::uint32_t>(i);
+      std::stable_sort(o.begin(), o.end(), [&](std::uint32_t a, std::uint32_t b) { return k[a] < k[b]; });
+      th::detail::sort_keys(k, sk, scratch);
+      CHECK(sk.index == o);
+      bool values = true;
+      for (std::size_t i = 0; i < n; ++i) values = values && sk.value[i] == k[o[i]];
+      CHECK(values);
+    }
+  }
+}
+
+TEST_CASE("maxstat_cutpoint at n = 3000 (radix orders) equals the direct definition and coxph-style Cox") {
+  vasostat::random_generator rng(21);
+  th::maxstat_workspace ws;
+  for (int rep = 0; rep < 3; ++rep) {
+    CAPTURE(rep);
+    const std::size_t n = 3000;
+    std::vector<double> t(n), s(n), x(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = rng.uniform(0, 2);
+      if (rep == 1) x[i] = std::round(x[i] * 20) / 20;  // many tied x
+      t[i] = -std::log(1 - rng.uniform()) / std::exp(0.7 * (x[i] > 1.1 ? 1.0 : 0.0));
+      if (rep >= 1) t[i] = std::ceil(t[i] * 30) / 30;  // tied times
+      s[i] = rng.uniform() < 0.75 ? 1.0 : 0.0;
+    }
+    const auto res = th::maxstat_cutpoint(t, s, x, {});
+    const auto again = th::maxstat_cutpoint(t, s, x, {}, ws);  // workspace reused across reps
+    CHECK(again.statistic == res.statistic);
+    CHECK(again.hazard_ratio == res.hazard_ratio);
+    // direct definition: log-rank scores with max-rank ties, standardised sums over x <= cut
+    std::vector<std::size_t> ot(n), ox(n);
+    for (std::size_t i = 0; i < n; ++i) ot[i] = ox[i] = i;
+    std::stable_sort(ot.begin(), ot.end(), [&](std::size_t a, std::size_t b) { return t[a] < t[b]; });
+    std::stable_sort(ox.begin(), ox.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+    std::vector<double> a(n);
+    double c = 0;
+    for (std::size_t i = 0; i < n;) {
+      std::size_t j = i;
+      while (j < n && t[ot[j]] == t[ot[i]]) ++j;
+      for (std::size_t k = i; k < j; ++k) c += s[ot[k]] / (static_cast<double>(n) - static_cast<double>(j) + 1);
+      for (std::size_t k = i; k < j; ++k) a[ot[k]] = s[ot[k]] - c;
+      i = j;
+    }
+    double ss = 0, sq = 0;
+    for (double v : a) {
+      ss += v;
+      sq += v * v;
+    }
+    const double nn = static_cast<double>(n);
+    double cum = 0, best = -1, best_cut = 0;
+    std::size_t n_cuts = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      cum += a[ox[i - 1]];
+      if (x[ox[i]] == x[ox[i - 1]] || static_cast<double>(i) < std::floor(0.1 * nn) || static_cast<double>(i) > std::floor(0.9 * nn)) continue;
+      const double m = static_cast<double>(i);
+      const double T = std::fabs((cum - m / nn * ss) / std::sqrt(m * (nn - m) / (nn * nn * (nn - 1)) * (nn * sq - ss * ss)));
+      ++n_cuts;
+      if (T > best) {
+        best = T;
+        best_cut = x[ox[i - 1]];
+      }
+    }
+    CHECK(res.cutpoint == best_cut);
+    CHECK(rel_diff(res.statistic, best) < 1e-12);
+    CHECK(res.cuts.size() == static_cast<Eigen::Index>(n_cuts));
+    // the HR at the cut against the survival module's general Cox fit (Efron)
+    Eigen::MatrixXd z(static_cast<Eigen::Index>(n), 1);
+    for (std::size_t i = 0; i < n; ++i) z(static_cast<Eigen::Index>(i), 0) = x[i] > res.cutpoint ? 1.0 : 0.0;
+    vasostat::survival::cox_options co;
+    co.timefix = false;
+    co.eps = 1e-12;
+    const auto fit = vasostat::survival::cox(t, s, z, co);
+    CHECK(rel_diff(res.hazard_ratio, std::exp(fit.coef[0])) < 1e-8);
+    CHECK(rel_diff(res.hr_upper / res.hazard_ratio, std::exp(1.959963984540054 * fit.std_error[0])) < 1e-6);
+  }
 }

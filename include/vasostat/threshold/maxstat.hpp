@@ -73,32 +73,47 @@ struct maxstat_result {
   std::vector<std::string> warnings;  ///< e.g. an infinite HR when one group has no events
 };
 
+/// Reusable buffers for maxstat_cutpoint (grown on demand, never shrunk): a loop over data sets
+/// or a benchmark passes one to avoid the per-call allocations (and, at n ~ 10^4, the page
+/// faults of fresh memory). Not thread-shared.
+struct maxstat_workspace {
+  detail::sorted_keys time_order;
+  detail::sorted_keys x_order;
+  std::vector<std::uint64_t> scratch;
+  std::vector<double> scores;
+  std::vector<std::size_t> cut_sizes;
+  std::vector<double> statistics;
+  std::vector<detail::cox1_block> blocks;
+};
+
 namespace detail {
 
 /// maxstat's log-rank scores: a_i = d_i - sum_{j: t_j <= t_i} d_j / (n - r_j + 1), r the
-/// max-rank of t_j (ties share the largest rank), as R exactRankTests::cscores. o: the
-/// ascending time order (stable_order), shared with the Cox fit.
-inline std::vector<double> logrank_scores(std::span<const double> time, std::span<const double> status,
-                                          const std::vector<std::size_t>& o) {
-  const std::size_t n = time.size();
-  std::vector<double> scores(n);
+/// max-rank of t_j (ties share the largest rank), as R exactRankTests::cscores. ts: the ascending
+/// time order (sort_keys), shared with the Cox fit. Writes a in the original order.
+inline void logrank_scores(std::span<const double> status, const sorted_keys& ts, std::vector<double>& scores) {
+  const std::size_t n = ts.index.size();
+  scores.resize(n);
+  const std::uint32_t* o = ts.index.data();
+  const double* t = ts.value.data();
   double c = 0;
   std::size_t i = 0;
   while (i < n) {
-    std::size_t j = i;
-    while (j < n && time[o[j]] == time[o[i]]) {
+    std::size_t j = i + 1;
+    while (j < n && t[j] == t[i]) {
       ++j;
     }
     const double rmax = static_cast<double>(j);  // 1-based max rank of the block
+    // d / (n - rmax + 1) for d in {0, 1} is exactly d * (1 / (n - rmax + 1))
+    const double inv = 1 / (static_cast<double>(n) - rmax + 1);
     for (std::size_t k = i; k < j; ++k) {
-      c += status[o[k]] / (static_cast<double>(n) - rmax + 1);
+      c += status[o[k]] * inv;
     }
     for (std::size_t k = i; k < j; ++k) {
       scores[o[k]] = status[o[k]] - c;
     }
     i = j;
   }
-  return scores;
 }
 
 inline std::vector<double> mid_ranks(std::span<const double> y) {
@@ -131,11 +146,14 @@ inline double p_lausen92(double b, double minprop, double maxprop) {
   return std::max(p, 0.0);
 }
 
-inline double p_lausen94(double b, double n, const std::vector<double>& m) {
+/// Lau94 for the statistic b over the cuts with m[i] observations below (increasing).
+inline double p_lausen94(double b, double n, const std::vector<std::size_t>& m) {
   double D = 0;
   const double c = (b * b / 4 - 1) / 6;
   for (std::size_t i = 0; i + 1 < m.size(); ++i) {
-    const double t = std::sqrt(1 - m[i] * (n - m[i + 1]) / ((n - m[i]) * m[i + 1]));
+    const auto mi = static_cast<double>(m[i]);
+    const auto mn = static_cast<double>(m[i + 1]);
+    const double t = std::sqrt(1 - mi * (n - mn) / ((n - mi) * mn));
     D += t - c * t * t * t;
   }
   return 2 * stats::normal_sf(b) + D / std::numbers::pi * std::exp(-b * b / 2);
@@ -198,16 +216,10 @@ inline double p_gauss_markov(double b, const std::vector<double>& rho) {
   return std::clamp(1 - inside, 0.0, 1.0);
 }
 
-struct maxstat_core {
-  std::vector<std::size_t> order;  // by x, stable
-  std::vector<std::size_t> m;      // group sizes (x <= cut) of candidates
-  std::vector<double> stat;
-  double statistic = 0;
-  std::size_t best = 0;
-};
-
-/// Standardised statistics over the candidate cuts for scores a (in the original order).
-inline void maxstat_scan(const std::vector<double>& a, const std::vector<std::size_t>& order,
+/// Standardised statistics over the candidate cuts for scores a (in the original order). Two
+/// loops: the running sum at each cut (a gather along the x order), then the standardisation,
+/// whose divisions and square roots are independent across cuts (throughput- not latency-bound).
+inline void maxstat_scan(const std::vector<double>& a, std::span<const std::uint32_t> order,
                          const std::vector<std::size_t>& m, std::vector<double>& stat) {
   const double n = static_cast<double>(a.size());
   double ss = 0;
@@ -221,33 +233,40 @@ inline void maxstat_scan(const std::vector<double>& a, const std::vector<std::si
   double cum = 0;
   std::size_t pos = 0;
   for (std::size_t c = 0; c < m.size(); ++c) {
-    while (pos < m[c]) {
+    const std::size_t end = m[c];
+    for (; pos < end; ++pos) {
       cum += a[order[pos]];
-      ++pos;
     }
+    stat[c] = cum;
+  }
+  const double scale = n * n * (n - 1);
+  for (std::size_t c = 0; c < m.size(); ++c) {
     const double mm = static_cast<double>(m[c]);
     const double E = mm / n * ss;
-    const double V = mm * (n - mm) / (n * n * (n - 1)) * spread;
-    stat[c] = std::fabs((cum - E) / std::sqrt(V));
+    const double V = mm * (n - mm) / scale * spread;
+    stat[c] = std::fabs((stat[c] - E) / std::sqrt(V));
   }
 }
 
-inline maxstat_result maxstat_run(const std::vector<double>& a, std::span<const double> x,
-                                  const maxstat_options& opt, const char* fn) {
-  const std::string f(fn);
-  const std::size_t N = x.size();
-  // stable ascending order of x (radix sort for large n)
-  const std::vector<std::size_t> order = stable_order(x);
-  std::vector<std::size_t> m;
+/// The scan over the cuts of x for scores a (original order); xs: the stable ascending order of
+/// x (sort_keys).
+inline maxstat_result maxstat_run(const std::vector<double>& a, const sorted_keys& xs,
+                                  const maxstat_options& opt, const char* fn, std::vector<std::size_t>& m,
+                                  std::vector<double>& stat) {
+  const std::size_t N = xs.index.size();
+  const std::span<const std::uint32_t> order(xs.index);
+  const double* xv = xs.value.data();
+  m.clear();
   const auto lo = std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(static_cast<double>(N) * opt.min_prop)));
-  const auto hi = static_cast<std::size_t>(std::floor(static_cast<double>(N) * opt.max_prop));
-  for (std::size_t i = 1; i < N; ++i) {
-    if (x[order[i]] != x[order[i - 1]] && i >= lo && i <= hi) {
-      m.push_back(i);  // i observations have x <= x[order[i-1]]
+  const auto hi = std::min(N - 1, static_cast<std::size_t>(std::floor(static_cast<double>(N) * opt.max_prop)));
+  m.reserve(hi + 1);
+  for (std::size_t i = lo; i <= hi; ++i) {
+    if (xv[i] != xv[i - 1]) {
+      m.push_back(i);  // i observations have x <= xv[i - 1]
     }
   }
-  VASOSTAT_EXPECTS(!m.empty(), f + ": no candidate cut leaves between options.min_prop and "
-                                   "options.max_prop of the observations on either side");
+  VASOSTAT_EXPECTS(!m.empty(), std::string(fn) + ": no candidate cut leaves between options.min_prop and "
+                                                 "options.max_prop of the observations on either side");
   double spread = 0;
   {
     double mean = std::accumulate(a.begin(), a.end(), 0.0) / static_cast<double>(N);
@@ -255,9 +274,8 @@ inline maxstat_result maxstat_run(const std::vector<double>& a, std::span<const 
       spread += (v - mean) * (v - mean);
     }
   }
-  VASOSTAT_EXPECTS(spread > 0, f + ": the outcome scores are constant (no events or constant y)");
+  VASOSTAT_EXPECTS(spread > 0, std::string(fn) + ": the outcome scores are constant (no events or constant y)");
   maxstat_result out;
-  std::vector<double> stat;
   maxstat_scan(a, order, m, stat);
   std::size_t best = 0;
   for (std::size_t c = 1; c < stat.size(); ++c) {
@@ -267,24 +285,24 @@ inline maxstat_result maxstat_run(const std::vector<double>& a, std::span<const 
   }
   const double M = stat[best];
   out.statistic = M;
-  out.cutpoint = x[order[m[best] - 1]];
+  out.cutpoint = xv[m[best] - 1];
   out.n_below = static_cast<std::ptrdiff_t>(m[best]);
   out.cuts.resize(static_cast<Eigen::Index>(m.size()));
   out.statistics.resize(static_cast<Eigen::Index>(m.size()));
-  std::vector<double> md(m.size());
   for (std::size_t c = 0; c < m.size(); ++c) {
-    out.cuts[static_cast<Eigen::Index>(c)] = x[order[m[c] - 1]];
+    out.cuts[static_cast<Eigen::Index>(c)] = xv[m[c] - 1];
     out.statistics[static_cast<Eigen::Index>(c)] = stat[c];
-    md[c] = static_cast<double>(m[c]);
   }
   const double n = static_cast<double>(N);
   out.p_naive = 2 * stats::normal_sf(M);
   out.p_lau92 = p_lausen92(M, opt.min_prop, opt.max_prop);
-  out.p_lau94 = md.size() <= 1 ? out.p_naive : p_lausen94(M, n, md);
+  out.p_lau94 = m.size() <= 1 ? out.p_naive : p_lausen94(M, n, m);
   if (opt.exact_gauss) {
     std::vector<double> rho;
-    for (std::size_t c = 0; c + 1 < md.size(); ++c) {
-      rho.push_back(std::sqrt(md[c] * (n - md[c + 1]) / (md[c + 1] * (n - md[c]))));
+    for (std::size_t c = 0; c + 1 < m.size(); ++c) {
+      const auto mc = static_cast<double>(m[c]);
+      const auto mn = static_cast<double>(m[c + 1]);
+      rho.push_back(std::sqrt(mc * (n - mn) / (mn * (n - mc))));
     }
     out.p_exact_gauss = rho.empty() ? out.p_naive : p_gauss_markov(M, rho);
   }
@@ -359,7 +377,9 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
     case maxstat_scores::log_rank:
       break;
   }
-  return detail::maxstat_run(a, x, options, fn);
+  maxstat_workspace ws;
+  detail::sort_keys(x, ws.x_order, ws.scratch);
+  return detail::maxstat_run(a, ws.x_order, options, fn, ws.cut_sizes, ws.statistics);
 }
 
 /// Maximally selected log-rank statistic for a survival outcome, with the Cox hazard ratio of
@@ -369,8 +389,10 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
 /// in each bootstrap sample; optimism = mean of log HR at the bootstrap cut in the bootstrap
 /// sample minus in the original data).
 /// @throws vasostat::invalid_argument as above, for status not 0/1, negative times, or no events.
+/// This overload takes its buffers from (and leaves them in) ws; the one below allocates them.
 [[nodiscard]] inline maxstat_result maxstat_cutpoint(std::span<const double> time, std::span<const double> status,
-                                                     std::span<const double> x, const maxstat_options& options = {}) {
+                                                     std::span<const double> x, const maxstat_options& options,
+                                                     maxstat_workspace& ws) {
   constexpr const char* fn = "vasostat::threshold::maxstat_cutpoint";
   const std::string f(fn);
   detail::expect_size(status.size(), time.size(), fn, "status", "time");
@@ -382,32 +404,33 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
     VASOSTAT_EXPECTS(time[i] >= 0, f + ": time[" + std::to_string(i) + "] is negative");
     VASOSTAT_EXPECTS(status[i] == 0 || status[i] == 1, f + ": status[" + std::to_string(i) + "] is not 0 or 1");
   }
-  VASOSTAT_EXPECTS(std::accumulate(status.begin(), status.end(), 0.0) > 0, f + ": status has no events");
+  const auto n_events = static_cast<std::size_t>(std::accumulate(status.begin(), status.end(), 0.0));
+  VASOSTAT_EXPECTS(n_events > 0, f + ": status has no events");
   detail::expect_not_constant(x, fn, "x");
   detail::validate_maxstat_options(options, fn);
-  const auto order = detail::stable_order(time);
-  const auto a = detail::logrank_scores(time, status, order);
-  auto out = detail::maxstat_run(a, x, options, fn);
+  // time and x are each ordered once (radix sort for large n); the log-rank scores, the scan
+  // and the Cox fit at the cut all work from these orders
+  std::vector<std::uint64_t>& scratch = ws.scratch;
+  const detail::sorted_keys& ts = ws.time_order;
+  const detail::sorted_keys& xs = ws.x_order;
+  detail::sort_keys(time, ws.time_order, scratch);
+  detail::sort_keys(x, ws.x_order, scratch);
+  detail::logrank_scores(status, ts, ws.scores);
+  auto out = detail::maxstat_run(ws.scores, xs, options, fn, ws.cut_sizes, ws.statistics);
 
   const std::size_t N = time.size();
-  std::vector<double> zz(N);
-  auto hr_at = [&](double cut, std::span<const double> t, std::span<const double> s, std::span<const double> xx,
-                   const std::vector<std::size_t>& ord, bool want_loglik) {
-    for (std::size_t i = 0; i < xx.size(); ++i) {
-      zz[i] = xx[i] > cut ? 1.0 : 0.0;
-    }
-    return detail::cox_binary(t, s, zz, ord, want_loglik);
-  };
-  const auto cox = hr_at(out.cutpoint, time, status, x, order, true);
+  std::vector<detail::cox1_block>& blocks = ws.blocks;
+  const auto cox = detail::cox_binary(
+      std::span<const detail::cox1_block>(blocks.data(), detail::cox1_blocks(ts.value, ts.index, status, n_events, x,
+                                                                             out.cutpoint, blocks)),
+      true);
   const double q = stats::normal_quantile(0.5 + options.conf_level / 2);
-  double events_high = 0;
+  // events on each side of the cut: x <= cut are the first n_below of the x order
   double events_low = 0;
-  for (std::size_t i = 0; i < N; ++i) {
-    // branch-free (the side of the cut is unpredictable); 0/1 sums, so exact either way
-    const double hi = x[i] > out.cutpoint ? 1.0 : 0.0;
-    events_high += hi * status[i];
-    events_low += status[i] - hi * status[i];
+  for (std::size_t k = 0; k < static_cast<std::size_t>(out.n_below); ++k) {
+    events_low += status[xs.index[k]];
   }
+  const double events_high = static_cast<double>(n_events) - events_low;
   const double pmin = out.p_naive;
   // Altman, Lausen, Sauerbrei & Schumacher (1994): for the minimum-p approach over 10-90%.
   out.p_altman = std::clamp(-3.13 * pmin * (1 + 1.65 * std::log(pmin)), pmin, 1.0);
@@ -431,6 +454,9 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
     std::vector<double> bt(N);
     std::vector<double> bs(N);
     std::vector<double> bx(N);
+    detail::sorted_keys bts;
+    detail::sorted_keys bxs;
+    std::vector<double> ba;
     double optimism = 0;
     int used = 0;
     maxstat_options inner = options;
@@ -444,13 +470,13 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
         bs[i] = status[k];
         bx[i] = x[k];
       }
-      const bool ok = std::accumulate(bs.begin(), bs.end(), 0.0) > 0 &&
-                      std::any_of(bx.begin(), bx.end(), [&](double v) { return v != bx[0]; });
+      const auto b_events = static_cast<std::size_t>(std::accumulate(bs.begin(), bs.end(), 0.0));
+      const bool ok = b_events > 0 && std::any_of(bx.begin(), bx.end(), [&](double v) { return v != bx[0]; });
       if (!ok) {
         continue;
       }
-      const auto bord = detail::stable_order(bt);
-      const auto ba = detail::logrank_scores(bt, bs, bord);
+      detail::sort_keys(bt, bts, scratch);
+      detail::logrank_scores(bs, bts, ba);
       double spread = 0;
       for (double v : ba) {
         spread += v * v;
@@ -458,18 +484,25 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
       if (!(spread > 0)) {
         continue;
       }
+      detail::sort_keys(bx, bxs, scratch);
       maxstat_result br;
 #if VASOSTAT_HAS_EXCEPTIONS
       try {
-        br = detail::maxstat_run(ba, bx, inner, fn);
+        br = detail::maxstat_run(ba, bxs, inner, fn, ws.cut_sizes, ws.statistics);
       } catch (const vasostat::invalid_argument&) {
         continue;
       }
 #else
-      br = detail::maxstat_run(ba, bx, inner, fn);
+      br = detail::maxstat_run(ba, bxs, inner, fn, ws.cut_sizes, ws.statistics);
 #endif
-      const auto app = hr_at(br.cutpoint, bt, bs, bx, bord, false);
-      const auto test = hr_at(br.cutpoint, time, status, x, order, false);
+      const auto app = detail::cox_binary(
+          std::span<const detail::cox1_block>(
+              blocks.data(), detail::cox1_blocks(bts.value, bts.index, bs, b_events, bx, br.cutpoint, blocks)),
+          false);
+      const auto test = detail::cox_binary(
+          std::span<const detail::cox1_block>(
+              blocks.data(), detail::cox1_blocks(ts.value, ts.index, status, n_events, x, br.cutpoint, blocks)),
+          false);
       if (std::isfinite(app.beta) && std::isfinite(test.beta)) {
         optimism += app.beta - test.beta;
         ++used;
@@ -480,6 +513,13 @@ inline void validate_maxstat_options(const maxstat_options& opt, const char* fn)
     }
   }
   return out;
+}
+
+/// Maximally selected log-rank statistic for a survival outcome (see the workspace overload).
+[[nodiscard]] inline maxstat_result maxstat_cutpoint(std::span<const double> time, std::span<const double> status,
+                                                     std::span<const double> x, const maxstat_options& options = {}) {
+  maxstat_workspace ws;
+  return maxstat_cutpoint(time, status, x, options, ws);
 }
 
 }  // namespace vasostat::inline v0::threshold

@@ -161,23 +161,96 @@ inline glm_scan scan_glm_threshold(const Eigen::MatrixXd& base, const Eigen::Vec
   Eigen::MatrixXd X(n, base.cols() + 1);
   X.leftCols(base.cols()) = base;
   X.col(1).array() -= xc;
+  // Binomial separation at a candidate K, taken to its limit instead of iterating toward it:
+  // (a) every observation above K (positive weight) a success, or every one a failure: the
+  //     threshold term (x - K)_+ separates them, its coefficient diverges and the deviance falls
+  //     to that of [1, x, covariates] fitted to x <= K alone (the terms above K vanish);
+  // (b) every observation below K alike: min(x - K, 0) = (x - K) - (x - K)_+ lies in the span
+  //     of the design and separates them, and the limit is the fit to x >= K alone.
+  // R's glm.fit creeps toward these limits ("fitted probabilities numerically 0 or 1") and stops
+  // within its 1e-8 relative deviance tolerance or at the 25-iteration cap; near such K the
+  // normal-equation IRLS also loses its pivots and falls back to the QR fit. Both limits are
+  // smaller fits with ordinary convergence. sep_above: smallest x with (a) for every K >= it;
+  // sep_below: largest x with (b) for every K <= it.
+  double sep_above = std::numeric_limits<double>::infinity();
+  double sep_below = -std::numeric_limits<double>::infinity();
+  if (fam == family::binomial && n > 0) {
+    std::vector<Eigen::Index> by_x(static_cast<std::size_t>(n));
+    for (Eigen::Index i = 0; i < n; ++i) by_x[static_cast<std::size_t>(i)] = i;
+    std::sort(by_x.begin(), by_x.end(), [&](Eigen::Index a, Eigen::Index b) { return x[a] < x[b]; });
+    bool all1 = true, all0 = true;
+    for (std::size_t j = by_x.size(); j-- > 0;) {
+      const Eigen::Index i = by_x[j];
+      if ((j + 1 == by_x.size() || x[by_x[j + 1]] != x[i]) && (all1 || all0)) sep_above = x[i];
+      if (w[i] > 0) {
+        all1 = all1 && y[i] == 1;
+        all0 = all0 && y[i] == 0;
+      }
+    }
+    all1 = all0 = true;
+    for (std::size_t j = 0; j < by_x.size(); ++j) {
+      const Eigen::Index i = by_x[j];
+      if ((j == 0 || x[by_x[j - 1]] != x[i]) && (all1 || all0)) sep_below = x[i];
+      if (w[i] > 0) {
+        all1 = all1 && y[i] == 1;
+        all0 = all0 && y[i] == 0;
+      }
+    }
+  }
+  Eigen::MatrixXd Xs;
+  Eigen::VectorXd ys, wsub, os;
+  irls_workspace ws_sub;
+  // deviance of [1, x, covariates] on the rows with keep(x) (false if it cannot be fitted)
+  auto sub_deviance = [&](auto keep, double& dev) {
+    Eigen::Index m = 0;
+    for (Eigen::Index i = 0; i < n; ++i) m += keep(x[i]) ? 1 : 0;
+    Xs.resize(m, base.cols());
+    ys.resize(m);
+    wsub.resize(m);
+    os.resize(m);
+    Eigen::Index r = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (!keep(x[i])) continue;
+      Xs.row(r) = X.row(i).head(base.cols());
+      ys[r] = y[i];
+      wsub[r] = w[i];
+      os[r] = offset[i];
+      ++r;
+    }
+    return glm_deviance(Xs, ys, wsub, os, fam, nullptr, 25, 1e-8, ws_sub, dev) && std::isfinite(dev);
+  };
   Eigen::VectorXd start;
   irls_workspace ws;
   bool have_start = false;
   for (std::size_t c = 0; c < out.candidates.size(); ++c) {
-    X.col(base.cols()) = (x.array() - out.candidates[c]).cwiseMax(0.0).matrix();
-    // R's glm.control defaults (25 iterations, 1e-8): a candidate near separation would otherwise
-    // iterate to the cap at every K of every bootstrap scan; the chosen K is refitted tightly.
+    const double e = out.candidates[c];
     double dev = 0;
-    if (!glm_deviance(X, y, w, offset, fam, have_start ? &start : nullptr, 25, 1e-8, ws, dev) ||
-        !std::isfinite(dev)) {
-      continue;
+    const bool above = e >= sep_above, below = e <= sep_below;
+    bool limit = false;
+    if (above != below) {
+      limit = above ? sub_deviance([e](double v) { return v <= e; }, dev)
+                    : sub_deviance([e](double v) { return v >= e; }, dev);
     }
-    start = ws.eta;
-    have_start = true;
+    if (!limit) {
+      X.col(base.cols()) = (x.array() - e).cwiseMax(0.0).matrix();
+      // R's glm.control defaults (25 iterations, 1e-8); the chosen K is refitted tightly. A warm
+      // start comes only from a converged fit at a neighbouring K; if the normal-equation IRLS
+      // declines from it, it is retried from R's starting values before the QR fallback.
+      irls_result r = irls_deviance(X, y, w, offset, fam, have_start ? &start : nullptr, 25, 1e-8, ws);
+      if (!r.ok && have_start) r = irls_deviance(X, y, w, offset, fam, nullptr, 25, 1e-8, ws);
+      if (r.ok) {
+        dev = r.deviance;
+        if (r.converged) {
+          start = ws.eta;
+          have_start = true;
+        }
+      } else if (!glm_deviance(X, y, w, offset, fam, nullptr, 25, 1e-8, ws, dev) || !std::isfinite(dev)) {
+        continue;
+      }
+    }
     if (dev < out.deviance) {
       out.deviance = dev;
-      out.k = out.candidates[c];
+      out.k = e;
       out.best_index = c;
       out.ok = true;
     }

@@ -9,8 +9,8 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
-#include <memory>
 #include <numbers>
 #include <span>
 #include <vector>
@@ -26,42 +26,50 @@ struct cox1_fit {
   bool converged = false;
 };
 
-/// Cox fit of the 0/1 covariate z. order_asc: indices sorted by increasing time (any order
-/// within tied times). want_loglik = false skips loglik/loglik0/score_statistic (bootstrap use).
-inline cox1_fit cox_binary(std::span<const double> time, std::span<const double> status,
-                           std::span<const double> z, std::span<const std::size_t> order_asc,
-                           bool want_loglik = true) {
-  // per distinct event time (walking down from the largest time): cumulative at-risk counts and
-  // the events of the block, split by z
-  struct block {
-    double n0, n1, e0, e1;
-  };
-  const std::size_t n = time.size();
-  // one slot per observation at most; filled branch-free (whether a time block holds an event
-  // is data, unpredictable): every block is written and kept only if it has events
-  std::unique_ptr<block[]> storage(new block[n + 1]);
+/// Counts of one distinct event time (walking down from the largest time): cumulative at-risk
+/// counts and the events of the block, split by the 0/1 covariate z.
+struct cox1_block {
+  double n0, n1, e0, e1;
+};
+
+/// The blocks of the Cox fit of z = (x > cut) from the ascending time order: sorted_time[k] =
+/// time[index[k]] (any order within tied times), status 0/1 with n_events events. The blocks
+/// with an event are written to the front of blocks (grown to n_events + 1 entries: every block
+/// is written, and kept only if it has an event); returns how many there are. Branch-free per
+/// observation (z and status are unpredictable data), integer counts.
+inline std::size_t cox1_blocks(std::span<const double> sorted_time, std::span<const std::uint32_t> index,
+                               std::span<const double> status, std::size_t n_events, std::span<const double> x,
+                               double cut, std::vector<cox1_block>& blocks) {
+  const std::size_t n = sorted_time.size();
+  if (blocks.size() < n_events + 1) blocks.resize(n_events + 1);
+  cox1_block* out = blocks.data();
   std::size_t nblocks = 0;
-  double n0 = 0, n1 = 0;
+  std::size_t n0 = 0, n1 = 0;
   std::size_t i = n;
   while (i > 0) {
-    const double t = time[order_asc[i - 1]];
-    double e0 = 0, e1 = 0;
-    // branch-free counting (z and status are 0/1 data): integer-valued sums, so exactly the
-    // counts of the branching form
-    while (i > 0 && time[order_asc[i - 1]] == t) {
-      const std::size_t k = order_asc[i - 1];
-      const double one = z[k] != 0 ? 1.0 : 0.0;
-      const double ev = status[k] != 0 ? 1.0 : 0.0;
+    const double t = sorted_time[i - 1];
+    std::size_t e0 = 0, e1 = 0;
+    do {
+      const std::uint32_t k = index[i - 1];
+      const std::size_t one = x[k] > cut ? 1U : 0U;
+      const std::size_t ev = status[k] > 0.5 ? 1U : 0U;
       n1 += one;
       n0 += 1 - one;
-      e1 += ev * one;
-      e0 += ev - ev * one;
+      e1 += ev & one;
+      e0 += ev & (1 - one);
       --i;
-    }
-    storage[nblocks] = {n0, n1, e0, e1};
+    } while (i > 0 && sorted_time[i - 1] == t);
+    out[nblocks] = {static_cast<double>(n0), static_cast<double>(n1), static_cast<double>(e0),
+                    static_cast<double>(e1)};
     nblocks += e0 + e1 > 0 ? 1 : 0;
   }
-  const std::span<const block> blocks(storage.get(), nblocks);
+  return nblocks;
+}
+
+/// Cox fit of a 0/1 covariate from its blocks (cox1_blocks). want_loglik = false skips
+/// loglik/loglik0/score_statistic (bootstrap use).
+inline cox1_fit cox_binary(std::span<const cox1_block> blocks, bool want_loglik = true) {
+  using block = cox1_block;
   // score and information at b (Efron: the l-th of d tied deaths removes l/d of their risk)
   auto score = [&](double b, double& u, double& info) {
     const double r = std::exp(b);

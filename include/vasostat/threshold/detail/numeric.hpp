@@ -8,11 +8,14 @@
 #include <vasostat/survival/common.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vasostat::inline v0::threshold::detail {
@@ -47,6 +50,131 @@ namespace vasostat::inline v0::threshold::detail {
   for (std::size_t i = 0; i < o.size(); ++i) o[i] = i;
   std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });
   return o;
+}
+
+/// A stable ascending order of keys together with the keys in that order.
+struct sorted_keys {
+  std::vector<std::uint32_t> index;  ///< key[index[0]] <= key[index[1]] <= ..., ties in index order
+  std::vector<double> value;         ///< key[index[k]]
+};
+
+/// Stable ascending order of finite keys (ties keep their index order, exactly as
+/// std::stable_sort with operator<), with the sorted keys. From 512 keys an LSD radix sort on a
+/// range-normalised integer key: q(v) = floor((v - lo) * 2^B / (hi - lo)) is non-decreasing in v
+/// (each rounded step is monotone), so sorting by q stably (two or three counting passes of 8-11
+/// bits over packed (q, index) words) leaves out of order only keys that share a q; each such run
+/// is then finished by an insertion sort on the doubles (a stable sort for long runs), which
+/// never crosses a run boundary. O(n) for spread-out keys, O(n log n) at worst (all keys in a
+/// few q levels). scratch is reused between calls.
+inline void sort_keys(std::span<const double> key, sorted_keys& out, std::vector<std::uint64_t>& scratch) {
+  const std::size_t n = key.size();
+  out.index.resize(n);
+  out.value.resize(n);
+  std::uint32_t* idx = out.index.data();
+  double* val = out.value.data();
+  auto comparison_sort = [&] {
+    for (std::size_t i = 0; i < n; ++i) idx[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(idx, idx + n, [&](std::uint32_t a, std::uint32_t b) { return key[a] < key[b]; });
+    for (std::size_t k = 0; k < n; ++k) val[k] = key[idx[k]];
+  };
+  if (n < 512 || n >= (std::size_t{1} << 31)) {
+    comparison_sort();
+    return;
+  }
+  double lo = key[0], hi = key[0];
+  for (std::size_t i = 1; i < n; ++i) {
+    lo = std::min(lo, key[i]);
+    hi = std::max(hi, key[i]);
+  }
+  const int digit = n < 4096 ? 8 : 11;
+  const int passes = n < (std::size_t{1} << 18) ? 2 : 3;
+  const int bits = std::min(32, digit * passes);
+  const double levels = std::ldexp(1.0, bits);
+  const double scale = levels / (hi - lo);
+  if (!(hi > lo) || !std::isfinite(scale) || !(scale > 0)) {
+    comparison_sort();
+    return;
+  }
+  const std::uint32_t mask = (std::uint32_t{1} << digit) - 1;
+  const std::size_t width = std::size_t{1} << digit;
+  std::array<std::uint32_t, 3 * 2048> count;  // NOLINT(cppcoreguidelines-pro-type-member-init): filled below
+  std::fill_n(count.begin(), static_cast<std::size_t>(passes) * width, std::uint32_t{0});
+  scratch.resize(2 * n);
+  std::uint64_t* src = scratch.data();
+  std::uint64_t* dst = src + n;
+  std::uint32_t* c0 = count.data();
+  std::uint32_t* c1 = c0 + width;
+  std::uint32_t* c2 = c1 + width;
+  auto qkey = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(std::min((key[i] - lo) * scale, levels - 1));
+  };
+  if (passes == 2) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t q = qkey(i);
+      src[i] = (static_cast<std::uint64_t>(q) << 32) | i;
+      ++c0[q & mask];
+      ++c1[(q >> digit) & mask];
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t q = qkey(i);
+      src[i] = (static_cast<std::uint64_t>(q) << 32) | i;
+      ++c0[q & mask];
+      ++c1[(q >> digit) & mask];
+      ++c2[(q >> (2 * digit)) & mask];
+    }
+  }
+  for (int p = 0; p < passes; ++p) {
+    std::uint32_t* c = count.data() + static_cast<std::size_t>(p) * width;
+    const int shift = 32 + p * digit;
+    if (c[(src[0] >> shift) & mask] == n) continue;  // one digit value: the pass is the identity
+    std::uint32_t sum = 0;
+    for (std::size_t b = 0; b < width; ++b) {
+      const std::uint32_t t = c[b];
+      c[b] = sum;
+      sum += t;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      dst[c[(src[i] >> shift) & mask]++] = src[i];
+    }
+    std::swap(src, dst);
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    idx[k] = static_cast<std::uint32_t>(src[k]);
+    val[k] = key[idx[k]];
+  }
+  // finish the runs of equal q in which the doubles are out of order
+  std::vector<std::pair<double, std::uint32_t>> run;
+  for (std::size_t k = 1; k < n; ++k) {
+    if (!(val[k] < val[k - 1])) continue;
+    const std::uint64_t q = src[k] >> 32;
+    std::size_t b = k - 1;
+    while (b > 0 && (src[b - 1] >> 32) == q) --b;
+    std::size_t e = k + 1;
+    while (e < n && (src[e] >> 32) == q) ++e;
+    if (e - b <= 32) {
+      for (std::size_t i = b + 1; i < e; ++i) {
+        const double v = val[i];
+        const std::uint32_t ix = idx[i];
+        std::size_t j = i;
+        for (; j > b && v < val[j - 1]; --j) {
+          val[j] = val[j - 1];
+          idx[j] = idx[j - 1];
+        }
+        val[j] = v;
+        idx[j] = ix;
+      }
+    } else {
+      run.resize(e - b);
+      for (std::size_t i = b; i < e; ++i) run[i - b] = {val[i], idx[i]};
+      std::stable_sort(run.begin(), run.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      for (std::size_t i = b; i < e; ++i) {
+        val[i] = run[i - b].first;
+        idx[i] = run[i - b].second;
+      }
+    }
+    k = e - 1;
+  }
 }
 
 [[nodiscard]] inline double quantile7(std::span<const double> x, double p) {
