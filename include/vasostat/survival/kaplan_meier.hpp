@@ -318,11 +318,7 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
     std::vector<std::uint32_t> touched;
     std::vector<char> is_touched(k, 0);
     for (std::size_t q = 0; q < n;) {
-      std::size_t q2 = q + 1;
-      if (merged)
-        while (q2 < n && fixed_sorted[q2] == fixed_sorted[q]) ++q2;
-      else
-        while (q2 < n && bits[q2] == bits[q]) ++q2;
+      const std::size_t q2 = detail::tied_block_end(q, n, merged, fixed_sorted, bits);
       for (std::size_t r = q; r < q2; ++r) {
         const std::uint32_t pl = indexed ? payload[asc[r]] : sorted_payload[r];
         const std::uint32_t g = pl >> 1;

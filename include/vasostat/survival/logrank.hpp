@@ -140,11 +140,7 @@ struct logrank_result {
     for (std::size_t a = 0; a < k; ++a) at_risk[a] = res.n[a];
     double n_total = static_cast<double>(n), km = 1;
     for (std::size_t q = 0; q < n;) {
-      std::size_t q2 = q + 1;
-      if (merged)
-        while (q2 < n && fixed_sorted[q2] == fixed_sorted[q]) ++q2;
-      else
-        while (q2 < n && bits[q2] == bits[q]) ++q2;
+      const std::size_t q2 = detail::tied_block_end(q, n, merged, fixed_sorted, bits);
       std::fill(deaths.begin(), deaths.end(), 0.0);
       double d = 0;
       for (std::size_t r = q; r < q2; ++r) {

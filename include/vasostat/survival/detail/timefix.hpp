@@ -30,6 +30,18 @@ inline double decode_sort_key(std::uint64_t b) {
   return v;
 }
 
+/// End of the block of tied times that starts at position q of a sorted sweep: equal merged
+/// values when timefix merged some (`merged`, fixed_sorted from timefix_sorted), else equal keys.
+inline std::size_t tied_block_end(std::size_t q, std::size_t n, bool merged, const std::vector<double>& fixed_sorted,
+                                  const std::vector<std::uint64_t>& key) noexcept {
+  std::size_t end = q + 1;
+  if (merged)
+    while (end < n && fixed_sorted[end] == fixed_sorted[q]) ++end;
+  else
+    while (end < n && key[end] == key[q]) ++end;
+  return end;
+}
+
 /// Given the sorted order-preserving keys of n values (common.hpp's order_ascending), fills
 /// fixed_sorted[k] (the merged value of the k-th smallest) when some values merge and returns
 /// true; returns false (fixed_sorted left empty) when nothing merges. One pass over the keys
