@@ -105,4 +105,18 @@ void BM_km_plus_logrank_continuous(benchmark::State& state) {
 }
 BENCHMARK(BM_km_plus_logrank_continuous)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 
+// The same two results from one call (survival::kaplan_meier_logrank): one sort by time serves both.
+void BM_kaplan_meier_logrank_continuous(benchmark::State& state) {
+  auto d = simulate(static_cast<std::size_t>(state.range(0)), 1, 7);
+  vasostat::random_generator rng(11);
+  for (auto& t : d.time) t -= rng.uniform();
+  for (auto _ : state) {
+    auto both = vasostat::survival::kaplan_meier_logrank(d.time, d.status, d.group);
+    benchmark::DoNotOptimize(both.km.curves.data());
+    benchmark::DoNotOptimize(both.logrank.chisq);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_kaplan_meier_logrank_continuous)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
+
 }  // namespace

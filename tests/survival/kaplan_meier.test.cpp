@@ -419,3 +419,112 @@ TEST_CASE("kaplan_meier: the one-sweep path equals the per-group sorted sweep bi
       }
   }
 }
+
+namespace km_sort {
+// time order by std::stable_sort: the reference for the shared sorts
+std::vector<std::size_t> stable_order(const std::vector<double>& v) {
+  std::vector<std::size_t> ord(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) ord[i] = i;
+  std::stable_sort(ord.begin(), ord.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  return ord;
+}
+std::vector<double> sample(int kind, std::size_t n, vasostat::random_generator& rng) {
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = -std::log(1 - rng.uniform()) * 300;
+    switch (kind) {
+      case 0: v[i] = std::ceil(e) - rng.uniform(); break;                         // continuous, skewed
+      case 1: v[i] = std::ceil(e) - 0.5; break;                                   // many ties
+      case 2: v[i] = e * 1e-310; break;                                           // denormals
+      case 3: v[i] = i % 7 == 0 ? (i % 14 == 0 ? -0.0 : 0.0) : std::ceil(e) + 0.25; break;  // signed zeros
+      case 4: v[i] = i % 97 == 0 ? 1e308 : (i % 89 == 0 ? -1e308 : rng.normal()); break;    // +-1e308
+      default: v[i] = 1.0 + static_cast<double>(rng.below(3)) * 2.220446049250313e-16; break;  // ties one ulp apart
+    }
+  }
+  return v;
+}
+}  // namespace km_sort
+
+TEST_CASE("the shared sorts: order_ascending is std::stable_sort's order; packed rows are its keys with their payloads") {
+  vasostat::random_generator rng(41);
+  for (int kind = 0; kind < 6; ++kind)
+    for (std::size_t n : {std::size_t{1}, std::size_t{40}, std::size_t{3000}, std::size_t{70000}}) {
+      CAPTURE(kind);
+      CAPTURE(n);
+      const auto v = km_sort::sample(kind, n, rng);
+      const auto want = km_sort::stable_order(v);
+      std::vector<std::uint64_t> bits;
+      const auto got = survival::detail::order_ascending(v, &bits);
+      CHECK(got == want);
+      bool keys_ok = bits.size() == n;
+      for (std::size_t k = 0; k < n && keys_ok; ++k) keys_ok = bits[k] == survival::detail::sort_key_bits(v[want[k]]);
+      CHECK(keys_ok);
+      // radix_sort_bits alone (the fallback of order_ascending), carrying the index
+      std::vector<std::uint64_t> rb(n);
+      std::vector<std::size_t> ri(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        rb[i] = survival::detail::sort_key_bits(v[i]);
+        ri[i] = i;
+      }
+      survival::detail::radix_sort_bits(rb, ri);
+      CHECK(ri == want);
+      // packed rows: the sorted keys, and per run of equal keys the same payloads (any order)
+      std::vector<std::uint32_t> payload(n);
+      for (auto& p : payload) p = static_cast<std::uint32_t>(rng.below(6));
+      survival::detail::packed_time_rows rows;
+      const bool fits = survival::detail::sort_packed_by_time(v, [&](std::size_t i) { return payload[i]; }, 3, rows);
+      if (kind == 0 || kind == 1 || kind == 2 || kind == 5) CHECK(fits);  // ranges narrow enough
+      if (kind == 4 && n > 200) CHECK_FALSE(fits);                      // -1e308 .. 1e308: 64 key bits
+      if (!fits) continue;
+      REQUIRE(rows.word.size() == n);
+      bool same_keys = true, same_payloads = true;
+      for (std::size_t q = 0; q < n;) {
+        std::size_t e = q + 1;
+        while (e < n && rows.key(e) == rows.key(q)) ++e;
+        std::vector<std::uint32_t> a, b;
+        for (std::size_t r = q; r < e; ++r) {
+          same_keys = same_keys && rows.key(r) == survival::detail::sort_key_bits(v[want[r]]);
+          a.push_back(rows.payload(r));
+          b.push_back(payload[want[r]]);
+        }
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        same_payloads = same_payloads && a == b;
+        q = e;
+      }
+      CHECK(same_keys);
+      CHECK(same_payloads);
+    }
+}
+
+TEST_CASE("kaplan_meier CI columns (vectorised log/exp) agree with surv_confint to 4e-15 relative, NaN where it gives NaN") {
+  vasostat::random_generator rng(43);
+  for (auto type : {survival::conf_type::log, survival::conf_type::log_log, survival::conf_type::plain, survival::conf_type::none}) {
+    survival::km_curve c;
+    double s = 1, var = 0;
+    for (int i = 0; i < 1003; ++i) {
+      if (i % 5 != 0) s *= 1 - 0.01 * rng.uniform();
+      if (i == 1000) s = 0;  // S = 0, then an infinite SE
+      var += 1e-4 * rng.uniform();
+      c.surv.push_back(s);
+      c.std_err_log.push_back(i == 1001 ? std::numeric_limits<double>::infinity()
+                                        : (i == 7 ? std::numeric_limits<double>::quiet_NaN() : std::sqrt(var)));
+    }
+    c.surv[3] = 1.0;  // log-log: NaN at S = 1
+    survival::detail::km_conf_columns(c, 1.959963984540054, type);
+    REQUIRE(c.lower.size() == c.surv.size());
+    REQUIRE(c.std_err.size() == c.surv.size());
+    for (std::size_t i = 0; i < c.surv.size(); ++i) {
+      double lo = 0, hi = 0;
+      survival::detail::surv_confint(c.surv[i], c.std_err_log[i], 1.959963984540054, type, lo, hi);
+      const double se = c.surv[i] == 0 ? std::numeric_limits<double>::quiet_NaN() : c.std_err_log[i] * c.surv[i];
+      CAPTURE(i);
+      CHECK(std::isnan(c.lower[i]) == std::isnan(lo));
+      CHECK(std::isnan(c.upper[i]) == std::isnan(hi));
+      CHECK(std::isnan(c.std_err[i]) == std::isnan(se));
+      if (!std::isnan(lo)) CHECK(std::abs(c.lower[i] - lo) <= 4e-15 * std::abs(lo));
+      if (!std::isnan(hi)) CHECK(std::abs(c.upper[i] - hi) <= 4e-15 * std::abs(hi));
+      if (!std::isnan(se)) CHECK(c.std_err[i] == se);
+    }
+  }
+}

@@ -246,3 +246,68 @@ TEST_CASE("logrank: the one-stratum sweep equals the sorted sweep bit for bit (t
       }
   }
 }
+
+namespace lr_both {
+bool same(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+  return true;
+}
+}  // namespace lr_both
+
+TEST_CASE("kaplan_meier_logrank (one shared sort) equals kaplan_meier and logrank called alone") {
+  vasostat::random_generator rng(33);
+  for (int kind = 0; kind < 5; ++kind) {
+    CAPTURE(kind);
+    const std::size_t n = 5000;
+    std::vector<double> t(n), s(n), w(n);
+    std::vector<int> g(n), st(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double e = -std::log(1 - rng.uniform()) * 300;
+      t[i] = kind == 1 ? std::ceil(e) - 0.25 : (kind == 3 && i % 100 == 0 ? 0.0 : e);  // kind 3: zero times (no packing)
+      if (kind == 4) t[i] = std::ceil(e / 7) * 7 / 3 * (i % 2 ? 1 : 1 + 4e-16);          // timefix merges
+      s[i] = rng.uniform() < 0.65 ? 1 : 0;
+      w[i] = 0.5 + rng.uniform();
+      g[i] = 3 + 2 * static_cast<int>(rng.below(kind == 2 ? 4 : 2));
+      st[i] = static_cast<int>(rng.below(2));
+    }
+    for (int variant = 0; variant < 3; ++variant) {
+      CAPTURE(variant);
+      survival::kaplan_meier_options ko{.conf = survival::conf_type::log_log};
+      survival::logrank_options lo{.rho = variant == 1 ? 1.0 : 0.0};
+      if (variant == 2) {
+        ko.weights = w;  // no sharing: both sort alone
+        lo.strata = st;
+      }
+      const auto both = survival::kaplan_meier_logrank(t, s, g, ko, lo);
+      ko.group = g;
+      const auto km = survival::kaplan_meier(t, s, ko);
+      const auto lr = survival::logrank(t, s, g, lo);
+      CHECK(both.logrank.observed == lr.observed);
+      CHECK(both.logrank.expected == lr.expected);
+      CHECK(both.logrank.variance == lr.variance);
+      CHECK(both.logrank.chisq == lr.chisq);
+      CHECK(both.logrank.p_value == lr.p_value);
+      REQUIRE(both.km.curves.size() == km.curves.size());
+      for (std::size_t c = 0; c < km.curves.size(); ++c) {
+        const auto& a = both.km.curves[c];
+        const auto& b = km.curves[c];
+        CHECK(a.group == b.group);
+        CHECK(a.n == b.n);
+        CHECK(a.events == b.events);
+        for (auto col : {&survival::km_curve::time, &survival::km_curve::n_risk, &survival::km_curve::n_event,
+                         &survival::km_curve::n_censor, &survival::km_curve::surv, &survival::km_curve::std_err,
+                         &survival::km_curve::lower, &survival::km_curve::upper, &survival::km_curve::cumhaz,
+                         &survival::km_curve::quantile, &survival::km_curve::quantile_lower,
+                         &survival::km_curve::quantile_upper})
+          CHECK(lr_both::same(a.*col, b.*col));
+        CHECK(lr_both::same({a.median, a.median_lower, a.median_upper}, {b.median, b.median_lower, b.median_upper}));
+      }
+    }
+  }
+  // bad input is rejected as the two functions reject it
+  std::vector<double> t{1, 2, 3}, s{1, 0, 2};
+  std::vector<int> g{0, 1, 0};
+  CHECK_THROWS_AS((void)survival::kaplan_meier_logrank(t, s, g), vasostat::invalid_argument);
+}

@@ -7,10 +7,12 @@
 // survfit(Surv(entry, time, status) ~ group). Times equal up to rounding are ties (R's timefix).
 // O(n) after an O(n) radix sort.
 
+#include <vasostat/core/simd.hpp>
 #include <vasostat/survival/common.hpp>
 #include <vasostat/survival/detail/timefix.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -70,39 +72,73 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
   const double tol = std::sqrt(std::numeric_limits<double>::epsilon());
   out.assign(probs.size(), nan);
   if (probs.empty()) return;
-  // x = (0, time...), y = (0, 1 - curve...)
+  // x = (0, time...), y = (0, 1 - curve...), formed on the fly (no copy of the curve)
   const std::size_t m = time.size(), n = m + 1;
-  std::vector<double> y(n);
-  y[0] = 0.0;
-  for (std::size_t i = 0; i < m; ++i) y[i + 1] = 1.0 - curve[i];
+  const double* cv = curve.data();
+  auto y = [cv](std::size_t i) { return i == 0 ? 0.0 : 1.0 - cv[i - 1]; };
   auto x = [&](std::size_t i) { return i == 0 ? 0.0 : time[i - 1]; };
-  bool monotone = true;
-  double ymax = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (std::isnan(y[i])) {
-      monotone = false;
-      continue;
+  bool monotone = true, has_nan = false;
+  double ymax = 0, yprev = 0;
+  std::size_t i0 = 1;
+#if VASOSTAT_HAS_SIMD
+  {
+    // y(i) = 1 - cv[i - 1] >= y(i - 1) for all i, its largest value and whether any is NaN
+    using B = xsimd::batch<double, simd_arch>;
+    constexpr std::size_t L = B::size;
+    if (m > L) {
+      const B one(1.0);
+      B mx(0.0);
+      auto ok = B(0.0) == B(0.0);
+      auto nans = B(0.0) != B(0.0);
+      for (std::size_t j = 1; j + L <= m; j += L) {
+        const B cur = one - B::load_unaligned(cv + j), prev = one - B::load_unaligned(cv + j - 1);
+        ok = ok & (cur >= prev);
+        nans = nans | (cur != cur);
+        mx = xsimd::select(cur > mx, cur, mx);
+        i0 = j + L + 1;  // rows 1 .. j + L checked (y(1) against y(0) = 0 below)
+      }
+      const double y1 = 1.0 - cv[0];
+      monotone = xsimd::all(ok) && y1 >= 0.0;
+      has_nan = xsimd::any(nans) || std::isnan(y1);
+      ymax = std::max(vasostat::detail::reduce_max(mx), y1 > 0 ? y1 : 0.0);
+      yprev = 1.0 - cv[i0 - 2];
     }
-    ymax = std::max(ymax, y[i]);
-    monotone = monotone && (i == 0 || y[i] >= y[i - 1]);
   }
+#endif
+  for (std::size_t i = i0; i < n; ++i) {
+    const double yi = 1.0 - cv[i - 1];
+    has_nan |= std::isnan(yi);
+    ymax = yi > ymax ? yi : ymax;  // NaN never wins
+    monotone &= yi >= yprev;       // false for NaN on either side
+    yprev = yi;
+  }
+  monotone = monotone && !has_nan;
   split = std::min(split, probs.size());
   double pmin1 = inf, pmin2 = inf;
   for (std::size_t k = 0; k < probs.size(); ++k) (k < split ? pmin1 : pmin2) = std::min(k < split ? pmin1 : pmin2, probs[k]);
   if (ymax < pmin1 && ymax < pmin2) return;
   auto same = [](double a, double b) { return std::isnan(a) ? std::isnan(b) : a == b; };
   // the last value R keeps: the last row whose value did not occur before it
-  double ylast = y[n - 1];
+  double ylast = y(n - 1);
   if (!monotone) {
     std::size_t budget = 8 * n + 64;  // backwards scans; beyond this, R's rule by sorting
     std::ptrdiff_t last = -1;
     for (std::size_t i = n; i-- > 0 && budget > 0;) {
       bool seen = false;
-      for (std::size_t j = i; j-- > 0 && budget > 0; --budget)
-        if (same(y[j], y[i])) {
-          seen = true;
-          break;
-        }
+      const double yi = y(i);
+      if (std::isnan(yi)) {
+        for (std::size_t j = i; j-- > 0 && budget > 0; --budget)
+          if (std::isnan(y(j))) {
+            seen = true;
+            break;
+          }
+      } else {
+        for (std::size_t j = i; j-- > 0 && budget > 0; --budget)
+          if (y(j) == yi) {
+            seen = true;
+            break;
+          }
+      }
       if (budget == 0) break;
       if (!seen) {
         last = static_cast<std::ptrdiff_t>(i);
@@ -113,108 +149,198 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
       std::vector<std::size_t> pos(n);
       for (std::size_t i = 0; i < n; ++i) pos[i] = i;
       std::sort(pos.begin(), pos.end(), [&](std::size_t a, std::size_t b) {
-        bool na = std::isnan(y[a]), nb = std::isnan(y[b]);
+        const double ya = y(a), yb = y(b);
+        bool na = std::isnan(ya), nb = std::isnan(yb);
         if (na != nb) return nb;
-        if (!na && y[a] != y[b]) return y[a] < y[b];
+        if (!na && ya != yb) return ya < yb;
         return a < b;
       });
       std::size_t lk = 0;
       for (std::size_t k = 0; k < n; ++k)
-        if (k == 0 || !same(y[pos[k]], y[pos[k - 1]])) lk = std::max(lk, pos[k]);
+        if (k == 0 || !same(y(pos[k]), y(pos[k - 1]))) lk = std::max(lk, pos[k]);
       last = static_cast<std::ptrdiff_t>(lk);
     }
-    ylast = y[static_cast<std::size_t>(last)];
+    ylast = y(static_cast<std::size_t>(last));
   }
   const double xmax = time.empty() ? 0.0 : time.back();
-  // index of the earliest row with the smallest y + shift >= p (approx(..., "constant", f = 1))
-  auto first_at_least = [&](double p, double shift) -> std::ptrdiff_t {
-    if (monotone) {
-      std::size_t lo = 0, hi = n;  // first i with y[i] + shift >= p
+  // per probability: the index of the earliest row with the smallest y + shift >= p
+  // (approx(..., "constant", f = 1)) for shift = +tol (i1) and -tol (i2); -1 = none
+  const std::size_t np = probs.size();
+  std::vector<std::ptrdiff_t> i1(np, -1), i2(np, -1);
+  std::vector<char> wanted(np, 0);
+  for (std::size_t k = 0; k < np; ++k) wanted[k] = !(ymax < (k < split ? pmin1 : pmin2)) && probs[k] != 0;
+  if (monotone) {
+    auto first_at_least = [&](double p, double shift) -> std::ptrdiff_t {
+      std::size_t lo = 0, hi = n;  // first i with y(i) + shift >= p
       while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        if (y[mid] + shift >= p)
+        if (y(mid) + shift >= p)
           hi = mid;
         else
           lo = mid + 1;
       }
       return lo < n ? static_cast<std::ptrdiff_t>(lo) : -1;
-    }
-    std::ptrdiff_t best = -1;
-    double bv = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double v = y[i] + shift;  // NaN fails both comparisons
-      if (v >= p && (best < 0 || v < bv)) {
-        best = static_cast<std::ptrdiff_t>(i);
-        bv = v;
+    };
+    for (std::size_t k = 0; k < np; ++k)
+      if (wanted[k]) {
+        i1[k] = first_at_least(probs[k], tol);
+        i2[k] = first_at_least(probs[k], -tol);
       }
-    }
-    return best;
-  };
-  for (std::size_t k = 0; k < probs.size(); ++k) {
+  } else {
+    // per probability and shift: the smallest v = y + shift >= p (a vectorised minimum), then
+    // the earliest row holding it
+    auto first_smallest = [&](double p, double shift) -> std::ptrdiff_t {
+      const double v0 = 0.0 + shift;
+      double best = v0 >= p ? v0 : inf;
+      std::size_t j = 0;
+#if VASOSTAT_HAS_SIMD
+      using B = xsimd::batch<double, simd_arch>;
+      constexpr std::size_t L = B::size;
+      if (m >= L) {
+        const B one(1.0), sh(shift), pp(p), big(inf);
+        B acc(inf);
+        for (; j + L <= m; j += L) {
+          const B v = (one - B::load_unaligned(cv + j)) + sh;
+          acc = xsimd::min(acc, xsimd::select(v >= pp, v, big));
+        }
+        best = std::min(best, vasostat::detail::reduce_min(acc));
+      }
+#endif
+      for (; j < m; ++j) {
+        const double v = (1.0 - cv[j]) + shift;  // NaN fails the comparison
+        if (v >= p && v < best) best = v;
+      }
+      if (!(best < inf)) return -1;
+      if (v0 == best) return 0;
+      std::size_t q = 0;
+#if VASOSTAT_HAS_SIMD
+      {
+        using Bq = xsimd::batch<double, simd_arch>;
+        const Bq one(1.0), sh(shift), bb(best);
+        while (q + Bq::size <= m && !xsimd::any((one - Bq::load_unaligned(cv + q)) + sh == bb)) q += Bq::size;
+      }
+#endif
+      for (; q < m; ++q)
+        if ((1.0 - cv[q]) + shift == best) return static_cast<std::ptrdiff_t>(q + 1);
+      return -1;
+    };
+    for (std::size_t k = 0; k < np; ++k)
+      if (wanted[k]) {
+        i1[k] = first_smallest(probs[k], tol);
+        i2[k] = first_smallest(probs[k], -tol);
+      }
+  }
+  for (std::size_t k = 0; k < np; ++k) {
     if (ymax < (k < split ? pmin1 : pmin2)) continue;
-    double p = probs[k];
+    const double p = probs[k];
     if (p == 0) {
       out[k] = x(0);
       continue;
     }
-    std::ptrdiff_t i1 = first_at_least(p, tol), i2 = first_at_least(p, -tol);
     double q = nan;
-    if (i1 >= 0 && i2 >= 0)
-      q = (x(static_cast<std::size_t>(i1)) + x(static_cast<std::size_t>(i2))) / 2;
+    if (i1[k] >= 0 && i2[k] >= 0)
+      q = (x(static_cast<std::size_t>(i1[k])) + x(static_cast<std::size_t>(i2[k]))) / 2;
     if (!std::isnan(ylast) && std::abs(p - ylast) < tol)
-      q = i1 >= 0 ? (x(static_cast<std::size_t>(i1)) + xmax) / 2 : nan;
+      q = i1[k] >= 0 ? (x(static_cast<std::size_t>(i1[k])) + xmax) / 2 : nan;
     out[k] = q;
   }
 }
 
 }  // namespace detail
 
-/// Kaplan–Meier estimate per group.
-/// @throws vasostat::invalid_argument naming the argument: sizes that disagree, negative or
-///   NaN times, status not 0/1, entry >= time (also after timefix), negative weights, a negative
-///   group label, conf_level outside (0, 1), a quantile probability outside [0, 1].
-/// Example:
-///   auto km = survival::kaplan_meier(time, status, {.group = arm, .conf = survival::conf_type::log_log});
-///   double m = km.curves[0].median;
-[[nodiscard]] inline kaplan_meier_result kaplan_meier(std::span<const double> time,
-                                                      std::span<const double> status,
-                                                      const kaplan_meier_options& options = {}) {
+namespace detail {
+
+/// The columns std_err (Greenwood SE of S), lower and upper (surv_confint) of a curve from its
+/// surv and std_err_log, in one pass without per-row branches: log and log-log CIs by xsimd's
+/// vectorised log/exp (within an ulp or two of the C library's, which the scalar rows at the
+/// end of each chunk use). NaN where surv_confint gives NaN.
+inline void km_conf_columns(km_curve& c, double z, conf_type type) {
+  const std::size_t m = c.surv.size();
+  for (auto* v : {&c.std_err, &c.lower, &c.upper}) {
+    v->clear();
+    reserve_large(*v, m);
+  }
+  constexpr std::size_t chunk = 256;
+  double se_s[chunk], lo[chunk], hi[chunk];
+  for (std::size_t i0 = 0; i0 < m; i0 += chunk) {
+    const std::size_t len = std::min(chunk, m - i0);
+    const double* s = c.surv.data() + i0;
+    const double* se = c.std_err_log.data() + i0;
+    std::size_t i = 0;
+#if VASOSTAT_HAS_SIMD
+    if (type == conf_type::log || type == conf_type::log_log) {
+      using B = xsimd::batch<double, simd_arch>;
+      constexpr std::size_t L = B::size;
+      const B zb(z), zero(0.0), one(1.0), nanb(nan);
+      for (; i + L <= len; i += L) {
+        const B sv = B::load_unaligned(s + i), sev = B::load_unaligned(se + i);
+        const auto s_zero = sv == zero;
+        xsimd::select(s_zero, nanb, sev * sv).store_unaligned(se_s + i);
+        const B ls = xsimd::log(sv);
+        B l, u;
+        auto na = s_zero | xsimd::isnan(sev);
+        if (type == conf_type::log) {
+          l = xsimd::exp(ls - zb * sev);
+          u = xsimd::min(xsimd::exp(ls + zb * sev), one);
+        } else {
+          na = na | (sv == one);
+          const B h = zb * sev / ls, lls = xsimd::log(-ls);
+          l = xsimd::exp(-xsimd::exp(lls - h));
+          u = xsimd::exp(-xsimd::exp(lls + h));
+        }
+        xsimd::select(na, nanb, l).store_unaligned(lo + i);
+        xsimd::select(na, nanb, u).store_unaligned(hi + i);
+      }
+    }
+#endif
+    for (; i < len; ++i) {
+      se_s[i] = s[i] == 0 ? nan : se[i] * s[i];
+      surv_confint(s[i], se[i], z, type, lo[i], hi[i]);
+    }
+    c.std_err.insert(c.std_err.end(), se_s, se_s + len);
+    c.lower.insert(c.lower.end(), lo, lo + len);
+    c.upper.insert(c.upper.end(), hi, hi + len);
+  }
+}
+
+/// kaplan_meier, with the rows optionally already sorted by time (`presorted`: packed_time_rows
+/// of time with payload group code * 2 + status, codes as encode_labels(options.group) gives
+/// them; only used for unweighted right-censored data without -0.0 times).
+inline kaplan_meier_result kaplan_meier_impl(std::span<const double> time, std::span<const double> status,
+                                             const kaplan_meier_options& options,
+                                             const packed_time_rows* presorted) {
   constexpr const char* fn = "kaplan_meier";
-  detail::check_time_status(fn, time, status);
+  check_time_status(fn, time, status);
   const std::size_t n = time.size();
-  detail::check_labels(fn, "group", options.group, n);
-  detail::check_weights(fn, options.weights, n);
-  detail::check_conf_level(fn, options.conf_level);
+  check_labels(fn, "group", options.group, n);
+  check_weights(fn, options.weights, n);
+  check_conf_level(fn, options.conf_level);
   for (double p : options.quantiles)
-    if (!(p >= 0 && p <= 1)) detail::fail(fn, "quantiles has a probability outside [0, 1] (" + detail::num(p) + ")");
+    if (!(p >= 0 && p <= 1)) fail(fn, "quantiles has a probability outside [0, 1] (" + num(p) + ")");
 
-  detail::check_entry(fn, options.entry, time);
+  check_entry(fn, options.entry, time);
 
-  auto codes = detail::encode_labels(options.group, n);
+  auto codes = encode_labels(options.group, n);
   const double z = stats::normal_quantile(1 - (1 - options.conf_level) / 2);
   kaplan_meier_result res;
   res.conf = options.conf;
   res.conf_level = options.conf_level;
   res.curves.resize(codes.labels.size());
-  // one curve's row at time t: (weighted) d events and cens censorings, at_risk just before t
+  // one curve's row at time t: (weighted) d events and cens censorings, at_risk just before t;
+  // the CI columns follow per curve in finish()
   auto add_row = [&](km_curve& c, double t, double at_risk, double d, double cens, double& s,
                      double& var, double& h) {
     if (d > 0) {
       s *= 1 - d / at_risk;
       h += d / at_risk;
-      var += at_risk > d ? d / (at_risk * (at_risk - d)) : detail::inf;
+      var += at_risk > d ? d / (at_risk * (at_risk - d)) : inf;
     }
-    double se = std::sqrt(var), lo = detail::nan, hi = detail::nan;
-    detail::surv_confint(s, se, z, options.conf, lo, hi);
     c.time.push_back(t);
     c.n_risk.push_back(at_risk);
     c.n_event.push_back(d);
     c.n_censor.push_back(cens);
     c.surv.push_back(s);
-    c.std_err_log.push_back(se);
-    c.std_err.push_back(s == 0 ? detail::nan : se * s);
-    c.lower.push_back(lo);
-    c.upper.push_back(hi);
+    c.std_err_log.push_back(std::sqrt(var));
     c.cumhaz.push_back(h);
   };
   // quantiles and the median in one search per curve (each probability is answered alone)
@@ -222,29 +348,30 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
   probs.push_back(0.5);
   const std::size_t nq = options.quantiles.size();
   auto finish = [&](km_curve& c) {
+    km_conf_columns(c, z, options.conf);
     c.quantile_prob = options.quantiles;
     std::vector<double> q;
-    detail::km_quantiles(c.time, c.surv, probs, q, nq);
+    km_quantiles(c.time, c.surv, probs, q, nq);
     c.median = q[nq];
     c.quantile.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(nq));
     if (options.conf != conf_type::none) {
-      detail::km_quantiles(c.time, c.lower, probs, q, nq);
+      km_quantiles(c.time, c.lower, probs, q, nq);
       c.median_lower = q[nq];
       c.quantile_lower.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(nq));
-      detail::km_quantiles(c.time, c.upper, probs, q, nq);
+      km_quantiles(c.time, c.upper, probs, q, nq);
       c.median_upper = q[nq];
       c.quantile_upper.assign(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(nq));
     } else {
-      c.quantile_lower.assign(nq, detail::nan);
-      c.quantile_upper.assign(nq, detail::nan);
+      c.quantile_lower.assign(nq, nan);
+      c.quantile_upper.assign(nq, nan);
     }
   };
   // Unweighted right-censored data with whole-number times (days, months): counts per (time,
   // group) replace the sort; every count is a whole number, so the sums equal the sorted sweep's.
   if (options.weights.empty() && options.entry.empty()) {
-    detail::tied_time_counts tc;
+    tied_time_counts tc;
     const std::size_t k = codes.labels.size();
-    if (detail::whole_time_counts(time, status, codes.code, k, options.timefix, tc)) {
+    if (whole_time_counts(time, status, codes.code, k, options.timefix, tc)) {
       const std::size_t m = tc.value.size();
       for (std::size_t g = 0; g < k; ++g) {
         km_curve& c = res.curves[g];
@@ -269,80 +396,107 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
       return res;
     }
   }
-  // Right-censored data: one sweep over the rows in time order (the radix order of the times)
-  // serves every group at once: per distinct time, each group present there gets its row.
-  // Each group's sums run over its rows in the same order as a per-group sorted sweep.
+  // Right-censored data: one sweep over the rows in time order serves every group at once: per
+  // distinct time, each group present there gets its row. Each group's sums run over its rows in
+  // the same order as a per-group sorted sweep (weighted: the stable order; unweighted, every sum
+  // is of whole numbers and the order within a time does not matter).
   if (options.entry.empty()) {
     const std::size_t k = codes.labels.size();
-    // per row: group code and status in one word, sorted along with the times (no gather in
-    // time order); weights and a -0.0 time (reported as given; its key is +0.0's) need the
-    // rows' indices instead
-    std::vector<std::uint32_t> payload(n);
-    bool neg_zero = false;
-    for (std::size_t i = 0; i < n; ++i) {
-      payload[i] = static_cast<std::uint32_t>(codes.code[i]) * 2u + (status[i] == 1 ? 1u : 0u);
-      neg_zero = neg_zero || std::signbit(time[i]);
-    }
+    bool neg_zero = false;  // a -0.0 time is reported as given (its key is +0.0's): needs the row
+    for (const double t : time) neg_zero = neg_zero || std::signbit(t);
     const bool weighted = !options.weights.empty();
     const bool indexed = weighted || neg_zero;
-    std::vector<std::uint64_t> bits;
-    std::vector<std::size_t> asc;
-    std::vector<std::uint32_t> sorted_payload;
-    if (indexed)
-      asc = detail::order_ascending(time, &bits);
-    else
-      sorted_payload = detail::sort_payload_ascending(time, payload, bits);
-    std::vector<double> fixed_sorted;
-    const bool merged = options.timefix && detail::timefix_sorted(n, bits, fixed_sorted);
-    std::vector<double> at_risk(k, 0.0), s(k, 1.0), var(k, 0.0), h(k, 0.0), d(k, 0.0), cens(k, 0.0);
-    std::vector<std::size_t> first_row(k), size(k, 0);
-    for (std::size_t q = 0; q < n; ++q) {
-      const std::uint32_t pl = indexed ? payload[asc[q]] : sorted_payload[q];
-      const double w = weighted ? options.weights[asc[q]] : 1.0;
-      km_curve& c = res.curves[pl >> 1];
-      at_risk[pl >> 1] += w;
-      c.events += w * ((pl & 1u) ? 1.0 : 0.0);
-      ++size[pl >> 1];
-    }
-    std::size_t distinct = n == 0 ? 0 : 1;
-    for (std::size_t q = 1; q < n; ++q) distinct += bits[q] != bits[q - 1] ? 1 : 0;
-    for (std::size_t g = 0; g < k; ++g) {
-      km_curve& c = res.curves[g];
-      c.group = codes.labels[g];
-      c.n = at_risk[g];
-      const std::size_t rows = std::min(size[g], distinct);
-      for (auto* v : {&c.time, &c.n_risk, &c.n_event, &c.n_censor, &c.surv, &c.std_err, &c.std_err_log, &c.lower,
-                      &c.upper, &c.cumhaz})
-        v->reserve(rows);
-    }
-    std::vector<std::uint32_t> touched;
-    std::vector<char> is_touched(k, 0);
-    for (std::size_t q = 0; q < n;) {
-      const std::size_t q2 = detail::tied_block_end(q, n, merged, fixed_sorted, bits);
-      for (std::size_t r = q; r < q2; ++r) {
-        const std::uint32_t pl = indexed ? payload[asc[r]] : sorted_payload[r];
-        const std::uint32_t g = pl >> 1;
-        const double w = weighted ? options.weights[asc[r]] : 1.0;
-        if (!is_touched[g]) {
-          is_touched[g] = 1;
-          touched.push_back(g);
-          if (indexed) first_row[g] = asc[r];
+    auto sweep = [&](auto key_at, auto payload_at, auto weight_at, auto index_at) {
+      std::vector<double> fixed_sorted;
+      const bool merged = options.timefix && timefix_sorted_keys(n, key_at, fixed_sorted);
+      std::vector<double> at_risk(k, 0.0), s(k, 1.0), var(k, 0.0), h(k, 0.0), d(k, 0.0), cens(k, 0.0);
+      std::vector<std::size_t> first_row(k), size(k, 0);
+      std::size_t distinct = 1;
+      for (std::size_t q = 0; q < n; ++q) {
+        const std::uint32_t pl = payload_at(q);
+        const double w = weight_at(q);
+        km_curve& c = res.curves[pl >> 1];
+        at_risk[pl >> 1] += w;
+        c.events += w * ((pl & 1u) ? 1.0 : 0.0);
+        ++size[pl >> 1];
+        if (q > 0) distinct += key_at(q) != key_at(q - 1) ? 1 : 0;
+      }
+      for (std::size_t g = 0; g < k; ++g) {
+        km_curve& c = res.curves[g];
+        c.group = codes.labels[g];
+        c.n = at_risk[g];
+        const std::size_t rows = std::min(size[g], distinct);
+        for (auto* v : {&c.time, &c.n_risk, &c.n_event, &c.n_censor, &c.surv, &c.std_err_log, &c.cumhaz})
+          reserve_large(*v, rows);
+      }
+      std::vector<std::uint32_t> touched;
+      std::vector<char> is_touched(k, 0);
+      for (std::size_t q = 0; q < n;) {
+        const std::size_t q2 = tied_block_end(q, n, merged, fixed_sorted, key_at);
+        for (std::size_t r = q; r < q2; ++r) {
+          const std::uint32_t pl = payload_at(r);
+          const std::uint32_t g = pl >> 1;
+          const double w = weight_at(r);
+          if (!is_touched[g]) {
+            is_touched[g] = 1;
+            touched.push_back(g);
+            if (neg_zero) first_row[g] = index_at(r);
+          }
+          if (pl & 1u)
+            d[g] += w;
+          else
+            cens[g] += w;
         }
-        if (pl & 1u)
-          d[g] += w;
+        const double t_run = merged ? fixed_sorted[q] : decode_sort_key(key_at(q));
+        for (std::uint32_t g : touched) {
+          const double t = neg_zero && !merged ? time[first_row[g]] : t_run;
+          add_row(res.curves[g], t, at_risk[g], d[g], cens[g], s[g], var[g], h[g]);
+          at_risk[g] -= d[g] + cens[g];
+          d[g] = cens[g] = 0;
+          is_touched[g] = 0;
+        }
+        touched.clear();
+        q = q2;
+      }
+    };
+    auto payload_of = [&](std::size_t i) {
+      return static_cast<std::uint32_t>(codes.code[i]) * 2u + (status[i] == 1 ? 1u : 0u);
+    };
+    auto unit = [](std::size_t) { return 1.0; };
+    auto no_index = [](std::size_t) { return std::size_t{0}; };
+    // unweighted: time key and payload sorted together as one word
+    packed_time_rows own;
+    const packed_time_rows* rows = indexed ? nullptr : presorted;
+    if (!indexed && !rows &&
+        sort_packed_by_time(time, payload_of, std::bit_width(2 * k - 1), own))
+      rows = &own;
+    if (rows) {
+      const std::uint64_t* word = rows->word.data();
+      const int shift = rows->shift;
+      const std::uint64_t lo = rows->lo;
+      const std::uint64_t mask = (std::uint64_t{1} << shift) - 1;
+      sweep([=](std::size_t q) { return (word[q] >> shift) + lo; },
+            [=](std::size_t q) { return static_cast<std::uint32_t>(word[q] & mask); }, unit, no_index);
+    } else {
+      // per row: group code and status in one word, sorted along with the times (no gather in
+      // time order); weights and a -0.0 time need the rows' indices instead
+      std::vector<std::uint32_t> payload(n);
+      for (std::size_t i = 0; i < n; ++i) payload[i] = payload_of(i);
+      std::vector<std::uint64_t> bits;
+      if (indexed) {
+        const std::vector<std::size_t> asc = order_ascending(time, &bits);
+        auto key_at = [&](std::size_t q) { return bits[q]; };
+        auto pl_at = [&](std::size_t q) { return payload[asc[q]]; };
+        auto idx_at = [&](std::size_t q) { return asc[q]; };
+        if (weighted)
+          sweep(key_at, pl_at, [&](std::size_t q) { return options.weights[asc[q]]; }, idx_at);
         else
-          cens[g] += w;
+          sweep(key_at, pl_at, unit, idx_at);
+      } else {
+        const std::vector<std::uint32_t> sorted_payload = sort_payload_ascending(time, payload, bits);
+        sweep([&](std::size_t q) { return bits[q]; }, [&](std::size_t q) { return sorted_payload[q]; }, unit,
+              no_index);
       }
-      const double t_run = merged ? fixed_sorted[q] : detail::decode_sort_key(bits[q]);
-      for (std::uint32_t g : touched) {
-        const double t = neg_zero && !merged ? time[first_row[g]] : t_run;
-        add_row(res.curves[g], t, at_risk[g], d[g], cens[g], s[g], var[g], h[g]);
-        at_risk[g] -= d[g] + cens[g];
-        d[g] = cens[g] = 0;
-        is_touched[g] = 0;
-      }
-      touched.clear();
-      q = q2;
     }
     for (std::size_t g = 0; g < k; ++g) finish(res.curves[g]);
     return res;
@@ -419,6 +573,21 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
     pos = end;
   }
   return res;
+}
+
+}  // namespace detail
+
+/// Kaplan–Meier estimate per group.
+/// @throws vasostat::invalid_argument naming the argument: sizes that disagree, negative or
+///   NaN times, status not 0/1, entry >= time (also after timefix), negative weights, a negative
+///   group label, conf_level outside (0, 1), a quantile probability outside [0, 1].
+/// Example:
+///   auto km = survival::kaplan_meier(time, status, {.group = arm, .conf = survival::conf_type::log_log});
+///   double m = km.curves[0].median;
+[[nodiscard]] inline kaplan_meier_result kaplan_meier(std::span<const double> time,
+                                                      std::span<const double> status,
+                                                      const kaplan_meier_options& options = {}) {
+  return detail::kaplan_meier_impl(time, status, options, nullptr);
 }
 
 }  // namespace vasostat::inline v0::survival

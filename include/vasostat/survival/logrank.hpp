@@ -6,10 +6,13 @@
 // survival::survdiff (observed, expected, variance, chi-squared). O(n k + d k^2) after an O(n) sort.
 
 #include <vasostat/survival/common.hpp>
+#include <vasostat/survival/kaplan_meier.hpp>
 #include <vasostat/survival/detail/timefix.hpp>
 
 #include <Eigen/Dense>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -42,16 +45,14 @@ struct logrank_result {
   std::string test;                ///< "log-rank", "Peto-Peto", or "G(rho, gamma)"
 };
 
-/// Log-rank / G-rho test comparing the survival of k >= 2 groups.
-/// @throws vasostat::invalid_argument naming the argument: sizes that disagree, negative or
-///   NaN times, status not 0/1, a negative group or strata label, fewer than 2 groups, no
-///   events at all, trend_scores of the wrong size, rho or gamma negative or not finite.
-/// Example:
-///   auto lr = survival::logrank(time, status, arm);          // lr.chisq, lr.df, lr.p_value
-[[nodiscard]] inline logrank_result logrank(std::span<const double> time,
-                                            std::span<const double> status,
-                                            std::span<const int> group,
-                                            const logrank_options& options = {}) {
+namespace detail {
+
+/// logrank, with the rows optionally already sorted by time (`presorted`: packed_time_rows of
+/// time with payload group code * 2 + status, codes as encode_labels(group) gives them; used
+/// only without strata).
+inline logrank_result logrank_impl(std::span<const double> time, std::span<const double> status,
+                                   std::span<const int> group, const logrank_options& options,
+                                   const packed_time_rows* presorted) {
   constexpr const char* fn = "logrank";
   detail::check_time_status(fn, time, status);
   const std::size_t n = time.size();
@@ -126,34 +127,102 @@ struct logrank_result {
       n_total -= leaving;
     }
   } else if (ns == 1) {
-    // one stratum: one sweep over the rows in time order (the radix order of the times, carrying
-    // each row's group and status); per
-    // distinct time the deaths per group are counted (whole numbers: any order gives the same)
-    std::vector<std::uint32_t> payload(n);  // group code and status in one word, sorted with the times
-    for (std::size_t i = 0; i < n; ++i)
-      payload[i] = static_cast<std::uint32_t>(gcodes.code[i]) * 2u + (status[i] == 1 ? 1u : 0u);
-    std::vector<std::uint64_t> bits;
-    const auto sorted_payload = detail::sort_payload_ascending(time, payload, bits);
-    std::vector<std::uint32_t>().swap(payload);
-    std::vector<double> fixed_sorted;
-    const bool merged = options.timefix && detail::timefix_sorted(n, bits, fixed_sorted);
-    for (std::size_t a = 0; a < k; ++a) at_risk[a] = res.n[a];
-    double n_total = static_cast<double>(n), km = 1;
-    for (std::size_t q = 0; q < n;) {
-      const std::size_t q2 = detail::tied_block_end(q, n, merged, fixed_sorted, bits);
-      std::fill(deaths.begin(), deaths.end(), 0.0);
-      double d = 0;
-      for (std::size_t r = q; r < q2; ++r) {
-        const std::uint32_t pl = sorted_payload[r];
-        if (pl & 1u) {
-          deaths[pl >> 1] += 1;
-          d += 1;
+    // one stratum: one sweep over the rows in time order, each row's group and status sorted
+    // along with its time (no gather in time order); per distinct time the deaths per group are
+    // counted (whole numbers: any order within a time gives the same sums)
+    auto sweep = [&](auto key_at, auto payload_at) {
+      std::vector<double> fixed_sorted;
+      const bool merged = options.timefix && timefix_sorted_keys(n, key_at, fixed_sorted);
+      for (std::size_t a = 0; a < k; ++a) at_risk[a] = res.n[a];
+      double n_total = static_cast<double>(n), km = 1;
+      if (k == 2) {
+        // two groups (the common case): event_time with its sums in registers, the same
+        // operations in the same order (bit-identical)
+        double o0 = 0, o1 = 0, e0 = 0, e1 = 0, v00 = 0, v01 = 0, v11 = 0, r0 = at_risk[0], r1 = at_risk[1];
+        for (std::size_t q = 0; q < n;) {
+          const std::size_t q2 = tied_block_end(q, n, merged, fixed_sorted, key_at);
+          double d0 = 0, d1 = 0, l0 = 0, l1 = 0;
+          for (std::size_t r = q; r < q2; ++r) {
+            const std::uint32_t pl = payload_at(r);
+            const double dead = (pl & 1u) ? 1.0 : 0.0;
+            if (pl >> 1) {
+              d1 += dead;
+              l1 += 1;
+            } else {
+              d0 += dead;
+              l0 += 1;
+            }
+          }
+          const double d = d0 + d1;
+          if (d > 0) {
+            double wt = 1;
+            if (options.rho != 0) wt *= std::pow(km, options.rho);
+            if (options.gamma != 0) wt *= std::pow(1 - km, options.gamma);
+            const double vfac = n_total > 1 ? wt * wt * d * (n_total - d) / (n_total - 1) : 0.0;
+            const double p0 = r0 / n_total, p1 = r1 / n_total;
+            o0 += wt * d0;
+            e0 += wt * d * p0;
+            if (vfac != 0 && p0 != 0) {
+              v00 += vfac * p0 * (1 - p0);
+              v01 -= vfac * p0 * p1;
+            }
+            o1 += wt * d1;
+            e1 += wt * d * p1;
+            if (vfac != 0 && p1 != 0) v11 += vfac * p1 * (1 - p1);
+            km *= 1 - d / n_total;
+          }
+          r0 -= l0;
+          r1 -= l1;
+          n_total -= static_cast<double>(q2 - q);
+          q = q2;
         }
+        obs[0] += o0;
+        obs[1] += o1;
+        exp[0] += e0;
+        exp[1] += e1;
+        var(0, 0) += v00;
+        var(0, 1) += v01;
+        var(1, 0) += v01;
+        var(1, 1) += v11;
+        return;
       }
-      if (d > 0) event_time(d, n_total, km);
-      for (std::size_t r = q; r < q2; ++r) at_risk[sorted_payload[r] >> 1] -= 1;
-      n_total -= static_cast<double>(q2 - q);
-      q = q2;
+      for (std::size_t q = 0; q < n;) {
+        const std::size_t q2 = tied_block_end(q, n, merged, fixed_sorted, key_at);
+        std::fill(deaths.begin(), deaths.end(), 0.0);
+        double d = 0;
+        for (std::size_t r = q; r < q2; ++r) {
+          const std::uint32_t pl = payload_at(r);
+          if (pl & 1u) {
+            deaths[pl >> 1] += 1;
+            d += 1;
+          }
+        }
+        if (d > 0) event_time(d, n_total, km);
+        for (std::size_t r = q; r < q2; ++r) at_risk[payload_at(r) >> 1] -= 1;
+        n_total -= static_cast<double>(q2 - q);
+        q = q2;
+      }
+    };
+    auto payload_of = [&](std::size_t i) {
+      return static_cast<std::uint32_t>(gcodes.code[i]) * 2u + (status[i] == 1 ? 1u : 0u);
+    };
+    packed_time_rows own;
+    const packed_time_rows* rows = presorted;
+    if (!rows && sort_packed_by_time(time, payload_of, std::bit_width(2 * k - 1), own)) rows = &own;
+    if (rows) {
+      const std::uint64_t* word = rows->word.data();
+      const int shift = rows->shift;
+      const std::uint64_t lo = rows->lo;
+      const std::uint64_t mask = (std::uint64_t{1} << shift) - 1;
+      sweep([=](std::size_t q) { return (word[q] >> shift) + lo; },
+            [=](std::size_t q) { return static_cast<std::uint32_t>(word[q] & mask); });
+    } else {
+      std::vector<std::uint32_t> payload(n);
+      for (std::size_t i = 0; i < n; ++i) payload[i] = payload_of(i);
+      std::vector<std::uint64_t> bits;
+      const auto sorted_payload = sort_payload_ascending(time, payload, bits);
+      std::vector<std::uint32_t>().swap(payload);
+      sweep([&](std::size_t q) { return bits[q]; }, [&](std::size_t q) { return sorted_payload[q]; });
     }
   } else {
     std::vector<std::uint64_t> bits;
@@ -250,6 +319,72 @@ struct logrank_result {
   else
     res.test = "G(" + detail::num(options.rho) + ", " + detail::num(options.gamma) + ")";
   return res;
+}
+
+}  // namespace detail
+
+/// Log-rank / G-rho test comparing the survival of k >= 2 groups.
+/// @throws vasostat::invalid_argument naming the argument: sizes that disagree, negative or
+///   NaN times, status not 0/1, a negative group or strata label, fewer than 2 groups, no
+///   events at all, trend_scores of the wrong size, rho or gamma negative or not finite.
+/// Example:
+///   auto lr = survival::logrank(time, status, arm);          // lr.chisq, lr.df, lr.p_value
+[[nodiscard]] inline logrank_result logrank(std::span<const double> time,
+                                            std::span<const double> status,
+                                            std::span<const int> group,
+                                            const logrank_options& options = {}) {
+  return detail::logrank_impl(time, status, group, options, nullptr);
+}
+
+/// Kaplan–Meier curves by group and the log-rank (G-rho) test of the same groups from one call:
+/// km_options.group is ignored (`group` is used for both).
+struct kaplan_meier_logrank_result {
+  kaplan_meier_result km;
+  logrank_result logrank;
+};
+
+/// kaplan_meier(time, status, {km_options with .group = group}) and logrank(time, status, group,
+/// lr_options) at once; the results are the two calls' exactly. For unweighted right-censored
+/// data without strata (and without -0.0 times), both share one sort by time, which is most of
+/// the cost of either call when the times are not whole numbers (R: survfit + survdiff).
+/// @throws vasostat::invalid_argument as the two functions do.
+/// Example:
+///   auto both = survival::kaplan_meier_logrank(time, status, arm);   // both.km.curves, both.logrank.p_value
+[[nodiscard]] inline kaplan_meier_logrank_result kaplan_meier_logrank(std::span<const double> time,
+                                                                      std::span<const double> status,
+                                                                      std::span<const int> group,
+                                                                      const kaplan_meier_options& km_options = {},
+                                                                      const logrank_options& lr_options = {}) {
+  kaplan_meier_options kmo = km_options;
+  kmo.group = group;
+  kaplan_meier_logrank_result out;
+  detail::packed_time_rows rows;
+  const detail::packed_time_rows* shared = nullptr;
+  const std::size_t n = time.size();
+  if (kmo.weights.empty() && kmo.entry.empty() && lr_options.strata.empty() && !time.empty() &&
+      status.size() == n && group.size() == n) {
+    // the sort only runs on input that both calls accept (they check it again and throw)
+    bool ok = true;
+    for (std::size_t i = 0; i < n && ok; ++i) {
+      ok = time[i] >= 0 && std::isfinite(time[i]) && !std::signbit(time[i]) && (status[i] == 0 || status[i] == 1) &&
+           group[i] >= 0;
+    }
+    if (ok) {
+      const auto codes = detail::encode_labels(group, n);
+      const std::size_t k = codes.labels.size();
+      if (k >= 2 &&
+          detail::sort_packed_by_time(
+              time,
+              [&](std::size_t i) {
+                return static_cast<std::uint32_t>(codes.code[i]) * 2u + (status[i] == 1 ? 1u : 0u);
+              },
+              std::bit_width(2 * k - 1), rows))
+        shared = &rows;
+    }
+  }
+  out.km = detail::kaplan_meier_impl(time, status, kmo, shared);
+  out.logrank = detail::logrank_impl(time, status, group, lr_options, shared);
+  return out;
 }
 
 }  // namespace vasostat::inline v0::survival

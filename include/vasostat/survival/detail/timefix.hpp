@@ -31,32 +31,40 @@ inline double decode_sort_key(std::uint64_t b) {
 }
 
 /// End of the block of tied times that starts at position q of a sorted sweep: equal merged
-/// values when timefix merged some (`merged`, fixed_sorted from timefix_sorted), else equal keys.
-inline std::size_t tied_block_end(std::size_t q, std::size_t n, bool merged, const std::vector<double>& fixed_sorted,
-                                  const std::vector<std::uint64_t>& key) noexcept {
+/// values when timefix merged some (`merged`, fixed_sorted from timefix_sorted), else equal keys
+/// (key(q): the q-th smallest order-preserving key, or anything equal exactly when they are).
+template <class KeyAt>
+std::size_t tied_block_end(std::size_t q, std::size_t n, bool merged, const std::vector<double>& fixed_sorted,
+                           KeyAt key) noexcept {
   std::size_t end = q + 1;
   if (merged)
     while (end < n && fixed_sorted[end] == fixed_sorted[q]) ++end;
-  else
-    while (end < n && key[end] == key[q]) ++end;
+  else {
+    const auto kq = key(q);
+    while (end < n && key(end) == kq) ++end;
+  }
   return end;
 }
 
-/// Given the sorted order-preserving keys of n values (common.hpp's order_ascending), fills
-/// fixed_sorted[k] (the merged value of the k-th smallest) when some values merge and returns
-/// true; returns false (fixed_sorted left empty) when nothing merges. One pass over the keys
-/// when nothing merges: the merge condition is monotone in the gap, so the smallest gap between
-/// distinct values decides.
-inline bool timefix_sorted(std::size_t n, const std::vector<std::uint64_t>& key, std::vector<double>& fixed_sorted) {
+/// Given the sorted order-preserving keys of n values (key(k): the k-th smallest, as
+/// common.hpp's order_ascending or packed_time_rows give them), fills fixed_sorted[k] (the
+/// merged value of the k-th smallest) when some values merge and returns true; returns false
+/// (fixed_sorted left empty) when nothing merges. One pass over the keys when nothing merges:
+/// the merge condition is monotone in the gap, so the smallest gap between distinct values decides.
+template <class KeyAt>
+bool timefix_sorted_keys(std::size_t n, KeyAt key, std::vector<double>& fixed_sorted) {
   fixed_sorted.clear();
   if (n < 2) return false;
   const double tol = timefix_tolerance;
-  double prev = decode_sort_key(key[0]);
+  std::uint64_t kprev = key(0);
+  double prev = decode_sort_key(kprev);
   double sum_abs = std::abs(prev), min_gap = inf;
   std::size_t n_unique = 1;
   for (std::size_t k = 1; k < n; ++k) {
-    if (key[k] == key[k - 1]) continue;
-    const double v = decode_sort_key(key[k]);
+    const std::uint64_t kk = key(k);
+    if (kk == kprev) continue;
+    kprev = kk;
+    const double v = decode_sort_key(kk);
     sum_abs += std::abs(v);
     ++n_unique;
     min_gap = std::min(min_gap, v - prev);
@@ -66,17 +74,25 @@ inline bool timefix_sorted(std::size_t n, const std::vector<std::uint64_t>& key,
   auto tied = [&](double dy) { return dy <= tol || dy / mean_abs <= tol; };
   if (!tied(min_gap)) return false;
   fixed_sorted.resize(n);
-  double run_first = decode_sort_key(key[0]);
+  kprev = key(0);
+  double run_first = decode_sort_key(kprev);
   prev = run_first;
   for (std::size_t k = 0; k < n; ++k) {
-    if (k > 0 && key[k] != key[k - 1]) {
-      const double v = decode_sort_key(key[k]);
+    const std::uint64_t kk = key(k);
+    if (k > 0 && kk != kprev) {
+      kprev = kk;
+      const double v = decode_sort_key(kk);
       if (!tied(v - prev)) run_first = v;
       prev = v;
     }
     fixed_sorted[k] = run_first;
   }
   return true;
+}
+
+/// timefix_sorted_keys over the sorted keys of common.hpp's order_ascending.
+inline bool timefix_sorted(std::size_t n, const std::vector<std::uint64_t>& key, std::vector<double>& fixed_sorted) {
+  return timefix_sorted_keys(n, [&](std::size_t k) { return key[k]; }, fixed_sorted);
 }
 
 /// Given the radix order `asc` of n values and their sorted order-preserving keys (common.hpp's
@@ -110,14 +126,13 @@ inline bool whole_time_counts(std::span<const double> time, std::span<const doub
   const std::size_t n = time.size();
   if (n < 2 || k == 0 || n >= (std::size_t{1} << 32)) return false;
   double lo = time[0], hi = time[0];
-  bool whole = true;
   for (std::size_t i = 0; i < n; ++i) {
     const double t = time[i];
+    if (t != std::floor(t)) return false;  // not whole numbers: usually seen at once
     lo = std::min(lo, t);
     hi = std::max(hi, t);
-    whole = whole && t == std::floor(t);
   }
-  if (!whole || !(hi - lo < 4503599627370496.0)) return false;  // 2^52: lo + b exact
+  if (!(hi - lo < 4503599627370496.0)) return false;  // 2^52: lo + b exact
   const double range = hi - lo + 1;
   const double cap = std::max(4.0 * static_cast<double>(n), 65536.0);
   if (range * static_cast<double>(k) > cap) return false;
