@@ -250,6 +250,17 @@ inline void km_quantiles(const std::vector<double>& time, const std::vector<doub
 
 namespace detail {
 
+/// v[i] = sqrt(v[i]) (vectorised; IEEE square roots, so equal to std::sqrt's).
+inline void sqrt_in_place(std::vector<double>& v) {
+  std::size_t i = 0;
+  const std::size_t m = v.size();
+#if VASOSTAT_HAS_SIMD
+  using B = xsimd::batch<double, simd_arch>;
+  for (; i + B::size <= m; i += B::size) xsimd::sqrt(B::load_unaligned(v.data() + i)).store_unaligned(v.data() + i);
+#endif
+  for (; i < m; ++i) v[i] = std::sqrt(v[i]);
+}
+
 /// The columns std_err (Greenwood SE of S), lower and upper (surv_confint) of a curve from its
 /// surv and std_err_log, in one pass without per-row branches: log and log-log CIs by xsimd's
 /// vectorised log/exp (within an ulp or two of the C library's, which the scalar rows at the
@@ -305,10 +316,12 @@ inline void km_conf_columns(km_curve& c, double z, conf_type type) {
 
 /// kaplan_meier, with the rows optionally already sorted by time (`presorted`: packed_time_rows
 /// of time with payload group code * 2 + status, codes as encode_labels(options.group) gives
-/// them; only used for unweighted right-censored data without -0.0 times).
+/// them; only used for unweighted right-censored data without -0.0 times) and the group codes
+/// optionally given (encode_labels(options.group, n)).
 inline kaplan_meier_result kaplan_meier_impl(std::span<const double> time, std::span<const double> status,
                                              const kaplan_meier_options& options,
-                                             const packed_time_rows* presorted) {
+                                             const packed_time_rows* presorted,
+                                             const label_codes* given_codes = nullptr) {
   constexpr const char* fn = "kaplan_meier";
   check_time_status(fn, time, status);
   const std::size_t n = time.size();
@@ -320,7 +333,9 @@ inline kaplan_meier_result kaplan_meier_impl(std::span<const double> time, std::
 
   check_entry(fn, options.entry, time);
 
-  auto codes = encode_labels(options.group, n);
+  label_codes own_codes;
+  if (!given_codes) own_codes = encode_labels(options.group, n);
+  const label_codes& codes = given_codes ? *given_codes : own_codes;
   const double z = stats::normal_quantile(1 - (1 - options.conf_level) / 2);
   kaplan_meier_result res;
   res.conf = options.conf;
@@ -340,7 +355,7 @@ inline kaplan_meier_result kaplan_meier_impl(std::span<const double> time, std::
     c.n_event.push_back(d);
     c.n_censor.push_back(cens);
     c.surv.push_back(s);
-    c.std_err_log.push_back(std::sqrt(var));
+    c.std_err_log.push_back(var);  // the variance until finish() takes its square root
     c.cumhaz.push_back(h);
   };
   // quantiles and the median in one search per curve (each probability is answered alone)
@@ -348,6 +363,7 @@ inline kaplan_meier_result kaplan_meier_impl(std::span<const double> time, std::
   probs.push_back(0.5);
   const std::size_t nq = options.quantiles.size();
   auto finish = [&](km_curve& c) {
+    sqrt_in_place(c.std_err_log);
     km_conf_columns(c, z, options.conf);
     c.quantile_prob = options.quantiles;
     std::vector<double> q;
@@ -410,29 +426,70 @@ inline kaplan_meier_result kaplan_meier_impl(std::span<const double> time, std::
       std::vector<double> fixed_sorted;
       const bool merged = options.timefix && timefix_sorted_keys(n, key_at, fixed_sorted);
       std::vector<double> at_risk(k, 0.0), s(k, 1.0), var(k, 0.0), h(k, 0.0), d(k, 0.0), cens(k, 0.0);
-      std::vector<std::size_t> first_row(k), size(k, 0);
-      std::size_t distinct = 1;
-      for (std::size_t q = 0; q < n; ++q) {
-        const std::uint32_t pl = payload_at(q);
-        const double w = weight_at(q);
-        km_curve& c = res.curves[pl >> 1];
-        at_risk[pl >> 1] += w;
-        c.events += w * ((pl & 1u) ? 1.0 : 0.0);
-        ++size[pl >> 1];
-        if (q > 0) distinct += key_at(q) != key_at(q - 1) ? 1 : 0;
+      std::vector<std::size_t> first_row(k), rows(k, 0), last_block(k, n);
+      // pass 1: each group's (weighted) size and events in time order, and its number of rows
+      // (distinct times), so that every column is sized once
+      for (std::size_t q = 0, block = 0; q < n; ++block) {
+        const std::size_t q2 = tied_block_end(q, n, merged, fixed_sorted, key_at);
+        for (std::size_t r = q; r < q2; ++r) {
+          const std::uint32_t pl = payload_at(r);
+          const std::uint32_t g = pl >> 1;
+          const double w = weight_at(r);
+          at_risk[g] += w;
+          res.curves[g].events += w * ((pl & 1u) ? 1.0 : 0.0);
+          rows[g] += last_block[g] != block ? 1 : 0;
+          last_block[g] = block;
+        }
+        q = q2;
       }
+      struct columns {
+        double *time, *n_risk, *n_event, *n_censor, *surv, *var, *cumhaz;
+      };
+      std::vector<columns> out(k);
+      std::vector<std::size_t> at(k, 0);
       for (std::size_t g = 0; g < k; ++g) {
         km_curve& c = res.curves[g];
         c.group = codes.labels[g];
         c.n = at_risk[g];
-        const std::size_t rows = std::min(size[g], distinct);
-        for (auto* v : {&c.time, &c.n_risk, &c.n_event, &c.n_censor, &c.surv, &c.std_err_log, &c.cumhaz})
-          reserve_large(*v, rows);
+        for (auto* v : {&c.time, &c.n_risk, &c.n_event, &c.n_censor, &c.surv, &c.std_err_log, &c.cumhaz}) {
+          reserve_large(*v, rows[g]);
+          v->resize(rows[g]);
+        }
+        out[g] = {c.time.data(), c.n_risk.data(), c.n_event.data(), c.n_censor.data(),
+                  c.surv.data(), c.std_err_log.data(), c.cumhaz.data()};
       }
+      // one row of group g at time t (add_row's arithmetic; std_err_log holds the variance
+      // until finish() takes its square root)
+      auto put = [&](std::size_t g, double t, double dg, double cg) {
+        const double ar = at_risk[g];
+        if (dg > 0) {
+          s[g] *= 1 - dg / ar;
+          h[g] += dg / ar;
+          var[g] += ar > dg ? dg / (ar * (ar - dg)) : inf;
+        }
+        const columns& o = out[g];
+        const std::size_t i = at[g]++;
+        o.time[i] = t;
+        o.n_risk[i] = ar;
+        o.n_event[i] = dg;
+        o.n_censor[i] = cg;
+        o.surv[i] = s[g];
+        o.var[i] = var[g];
+        o.cumhaz[i] = h[g];
+        at_risk[g] = ar - (dg + cg);
+      };
       std::vector<std::uint32_t> touched;
       std::vector<char> is_touched(k, 0);
       for (std::size_t q = 0; q < n;) {
         const std::size_t q2 = tied_block_end(q, n, merged, fixed_sorted, key_at);
+        const double t_run = merged ? fixed_sorted[q] : decode_sort_key(key_at(q));
+        if (q2 == q + 1 && !neg_zero) {  // a time of one row (no ties: most of them)
+          const std::uint32_t pl = payload_at(q);
+          const double w = weight_at(q);
+          put(pl >> 1, t_run, (pl & 1u) ? w : 0.0, (pl & 1u) ? 0.0 : w);
+          q = q2;
+          continue;
+        }
         for (std::size_t r = q; r < q2; ++r) {
           const std::uint32_t pl = payload_at(r);
           const std::uint32_t g = pl >> 1;
@@ -447,11 +504,9 @@ inline kaplan_meier_result kaplan_meier_impl(std::span<const double> time, std::
           else
             cens[g] += w;
         }
-        const double t_run = merged ? fixed_sorted[q] : decode_sort_key(key_at(q));
         for (std::uint32_t g : touched) {
           const double t = neg_zero && !merged ? time[first_row[g]] : t_run;
-          add_row(res.curves[g], t, at_risk[g], d[g], cens[g], s[g], var[g], h[g]);
-          at_risk[g] -= d[g] + cens[g];
+          put(g, t, d[g], cens[g]);
           d[g] = cens[g] = 0;
           is_touched[g] = 0;
         }

@@ -49,10 +49,11 @@ namespace detail {
 
 /// logrank, with the rows optionally already sorted by time (`presorted`: packed_time_rows of
 /// time with payload group code * 2 + status, codes as encode_labels(group) gives them; used
-/// only without strata).
+/// only without strata), and the group codes optionally given (encode_labels(group, n)).
 inline logrank_result logrank_impl(std::span<const double> time, std::span<const double> status,
                                    std::span<const int> group, const logrank_options& options,
-                                   const packed_time_rows* presorted) {
+                                   const packed_time_rows* presorted,
+                                   const label_codes* given_codes = nullptr) {
   constexpr const char* fn = "logrank";
   detail::check_time_status(fn, time, status);
   const std::size_t n = time.size();
@@ -65,7 +66,9 @@ inline logrank_result logrank_impl(std::span<const double> time, std::span<const
     detail::fail(fn, "rho is negative or not finite (" + detail::num(options.rho) + ")");
   if (!(options.gamma >= 0) || !std::isfinite(options.gamma))
     detail::fail(fn, "gamma is negative or not finite (" + detail::num(options.gamma) + ")");
-  auto gcodes = detail::encode_labels(group, n);
+  label_codes own_codes;
+  if (!given_codes) own_codes = encode_labels(group, n);
+  const label_codes& gcodes = given_codes ? *given_codes : own_codes;
   const std::size_t k = gcodes.labels.size();
   if (k < 2) detail::fail(fn, "group has fewer than 2 distinct labels");
   bool any_event = false;
@@ -139,22 +142,33 @@ inline logrank_result logrank_impl(std::span<const double> time, std::span<const
         // two groups (the common case): event_time with its sums in registers, the same
         // operations in the same order (bit-identical)
         double o0 = 0, o1 = 0, e0 = 0, e1 = 0, v00 = 0, v01 = 0, v11 = 0, r0 = at_risk[0], r1 = at_risk[1];
+        const bool plain = options.rho == 0 && options.gamma == 0;
         for (std::size_t q = 0; q < n;) {
           const std::size_t q2 = tied_block_end(q, n, merged, fixed_sorted, key_at);
           double d0 = 0, d1 = 0, l0 = 0, l1 = 0;
-          for (std::size_t r = q; r < q2; ++r) {
+          for (std::size_t r = q; r < q2; ++r) {  // whole numbers, without branches
             const std::uint32_t pl = payload_at(r);
-            const double dead = (pl & 1u) ? 1.0 : 0.0;
-            if (pl >> 1) {
-              d1 += dead;
-              l1 += 1;
-            } else {
-              d0 += dead;
-              l0 += 1;
-            }
+            const double dead = static_cast<double>(pl & 1u), in1 = static_cast<double>(pl >> 1);
+            d1 += dead * in1;
+            l1 += in1;
+            d0 += dead * (1 - in1);
+            l0 += 1 - in1;
           }
           const double d = d0 + d1;
-          if (d > 0) {
+          if (plain) {
+            // log-rank weights (1): a time without deaths adds exact zeros (and km *= 1), so
+            // every time goes through the same branch-free arithmetic
+            const double vfac = n_total > 1 ? 1.0 * 1.0 * d * (n_total - d) / (n_total - 1) : 0.0;
+            const double p0 = r0 / n_total, p1 = r1 / n_total;
+            o0 += 1.0 * d0;
+            e0 += 1.0 * d * p0;
+            v00 += vfac * p0 * (1 - p0);
+            v01 -= vfac * p0 * p1;
+            o1 += 1.0 * d1;
+            e1 += 1.0 * d * p1;
+            v11 += vfac * p1 * (1 - p1);
+            km *= 1 - d / n_total;
+          } else if (d > 0) {
             double wt = 1;
             if (options.rho != 0) wt *= std::pow(km, options.rho);
             if (options.gamma != 0) wt *= std::pow(1 - km, options.gamma);
@@ -359,6 +373,7 @@ struct kaplan_meier_logrank_result {
   kmo.group = group;
   kaplan_meier_logrank_result out;
   detail::packed_time_rows rows;
+  detail::label_codes codes;
   const detail::packed_time_rows* shared = nullptr;
   const std::size_t n = time.size();
   if (kmo.weights.empty() && kmo.entry.empty() && lr_options.strata.empty() && !time.empty() &&
@@ -370,7 +385,7 @@ struct kaplan_meier_logrank_result {
            group[i] >= 0;
     }
     if (ok) {
-      const auto codes = detail::encode_labels(group, n);
+      codes = detail::encode_labels(group, n);
       const std::size_t k = codes.labels.size();
       if (k >= 2 &&
           detail::sort_packed_by_time(
@@ -382,8 +397,9 @@ struct kaplan_meier_logrank_result {
         shared = &rows;
     }
   }
-  out.km = detail::kaplan_meier_impl(time, status, kmo, shared);
-  out.logrank = detail::logrank_impl(time, status, group, lr_options, shared);
+  const detail::label_codes* given = shared ? &codes : nullptr;
+  out.km = detail::kaplan_meier_impl(time, status, kmo, shared, given);
+  out.logrank = detail::logrank_impl(time, status, group, lr_options, shared, given);
   return out;
 }
 
