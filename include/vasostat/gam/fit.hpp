@@ -136,7 +136,9 @@ struct fitter {
   Eigen::MatrixXd u0;  ///< orthonormal basis of the null space of S_lambda (p x mp), for ML
   // Gaussian fits with one smoothing parameter: the Demmler-Reinsch form (spectral_prepare)
   bool spectral = false;
-  Eigen::VectorXd sp_d, sp_g2;  ///< eigenvalues d_i > 0 of C^-T S C^-1 and g_i^2
+  /// T = Q'GG'Q (G = E C^-1, so GG' has the eigenvalues d_i > 0 of C^-T S C^-1): diagonal,
+  /// sub-diagonal, and y = Q'G f
+  std::vector<double> sp_diag, sp_off, sp_y;
   double sp_r0 = 0;             ///< z'z - ||C^-T X'z||^2: the unpenalized residual sum of squares
   double sp_log_det_xtx = 0;    ///< log|X'X|
 
@@ -330,13 +332,17 @@ struct fitter {
   }
 
   /// Demmler-Reinsch form of a Gaussian fit with one penalty (Wood 2017 §5.4.2, §6.2): with
-  /// X'X = C'C and C^-T S C^-1 = V diag(d) V', H = X'X + lambda S = C'V (I + lambda D) V'C,
-  /// so with g = V'C^-T X'z every quantity REML and GCV need is a sum over the d_i:
-  /// log|H| = log|X'X| + sum log(1 + t_i), D_p = r0 + sum g_i^2 t_i/(1 + t_i) (t_i = lambda
-  /// d_i), and so on. One O(p^3) eigen-decomposition then makes every Newton evaluation O(p)
-  /// instead of a QR of [B; sqrt(lambda) E] and H^-1 per trial lambda. C = B P D^-1 comes
-  /// from the pivoted LDL' of X'X (factor), so this needs X'X itself well conditioned; if it
-  /// is not (a penalty is what makes H invertible), the QR path stays in use. Returns false then.
+  /// X'X = C'C and G = E C^-1 (E'E = S, q x p, q = rank S), H = X'X + lambda S =
+  /// C'(I + lambda G'G)C, and every quantity REML and GCV need is a function of the q x q
+  /// K = I + lambda GG' and of Gf (f = C^-T X'z): log|H| = log|X'X| + log|K|, D_p = r0 +
+  /// lambda (Gf)'K^-1(Gf), tr(A S) = tr(G'G (I + lambda G'G)^-1) = (q - tr K^-1)/lambda, and so
+  /// on. GG' is reduced once to tridiagonal form T = Q'GG'Q (y = Q'Gf), O(q^3); then K =
+  /// I + lambda T is tridiagonal for every lambda and each Newton evaluation is O(q)
+  /// (spectral_eval) - no eigen-decomposition (its QR sweeps were a fifth of a small fit) and
+  /// no QR of [B; sqrt(lambda) E] and H^-1 per trial lambda. C = B P D^-1 comes from the
+  /// pivoted LDL' of X'X (factor), so this needs X'X itself well conditioned; if it is not (a
+  /// penalty is what makes H invertible), or GG' is nearly singular, the QR path stays in use.
+  /// Returns false then.
   bool spectral_prepare() {
     spectral = false;
     if (m != 1 || meth == gam::method::ml) return false;
@@ -350,6 +356,7 @@ struct fitter {
     if (!(bmin > 1e-6 * bmax)) return false;
     const auto& e = (*bases)[0].penalty_root;
     const Eigen::Index f0 = first[0], q = e.rows();
+    if (q < 1) return false;
     // G = E~ B^-1 (q x p) with E~ = E in the pivoted, equilibrated coordinates: B'G' = E~'
     Eigen::MatrixXd g = Eigen::MatrixXd::Zero(q, p);
     for (Eigen::Index c = 0; c < e.cols(); ++c) {
@@ -360,14 +367,17 @@ struct fitter {
       for (Eigen::Index k = 0; k < j; ++k) g.col(j) -= fa.top(k, j) * g.col(k);
       g.col(j) /= fa.top(j, j);
     }
-    // M = G'G has the same non-zero eigenvalues as the q x q GG' (q = rank S, smaller than p,
-    // and no zero eigenvalues to identify); with GG' = U diag(d) U' the eigenvectors of M are
-    // G'U d^-1/2, so g_i = u_i'(G f) / sqrt(d_i); M's null space only enters through ||f||^2
     const Eigen::MatrixXd ggt = g * g.transpose();
     Eigen::MatrixXd proj = g * fa.f;
-    sym_eigen_project(ggt, sp_d, proj);
-    if (!(sp_d.minCoeff() > 1e-10 * sp_d.maxCoeff())) return false;  // d_i to ~1e-6 relative
-    sp_g2 = proj.col(0).array().square().matrix().cwiseQuotient(sp_d);
+    sym_tridiagonalize(ggt, sp_diag, sp_off, nullptr, &proj);
+    sp_y.assign(proj.data(), proj.data() + q);
+    // conditioning of GG' (the eigen form asked d_min > 1e-10 d_max): 1/tr(T^-1) lies in
+    // [d_min/q, d_min] and tr T >= d_max, so this is that test, at most q^2 times stricter.
+    // T's pivots are all >= d_min > 0 in exact arithmetic; a non-positive one means no.
+    double trace_t = 0;
+    for (Eigen::Index i = 0; i < q; ++i) trace_t += sp_diag[static_cast<std::size_t>(i)];
+    const double tr_inv = tridiagonal_inverse_trace(0.0, 1.0);
+    if (!(tr_inv > 0) || !(1 / tr_inv > 1e-10 * trace_t)) return false;
     sp_r0 = g_zwz - fa.f.squaredNorm();
     sp_log_det_xtx = 0;
     for (Eigen::Index i = 0; i < p; ++i)
@@ -376,38 +386,123 @@ struct fitter {
     return true;
   }
 
+  /// tr(K^-1) for K = c0 I + c1 T (T = sp_diag, sp_off), from the forward and backward pivots:
+  /// (K^-1)_ii = 1/(pi+_i + pi-_i - K_ii). Returns -1 if a pivot is not positive.
+  [[nodiscard]] double tridiagonal_inverse_trace(double c0, double c1) const {
+    const std::size_t q = sp_diag.size();
+    std::vector<double> fwd(q);
+    double prev = 0;
+    for (std::size_t i = 0; i < q; ++i) {
+      const double k = c0 + c1 * sp_diag[i];
+      const double c = i > 0 ? c1 * sp_off[i - 1] : 0.0;
+      fwd[i] = i > 0 ? k - c * c / prev : k;
+      if (!(fwd[i] > 0)) return -1;
+      prev = fwd[i];
+    }
+    double tr = 0, bwd = 0;
+    for (std::size_t i = q; i-- > 0;) {
+      const double k = c0 + c1 * sp_diag[i];
+      const double c = i + 1 < q ? c1 * sp_off[i] : 0.0;
+      bwd = i + 1 < q ? k - c * c / bwd : k;
+      if (!(bwd > 0)) return -1;
+      const double gam = fwd[i] + bwd - k;
+      if (!(gam > 0)) return -1;
+      tr += 1 / gam;
+    }
+    return tr;
+  }
+
   /// Gaussian REML / GCV score, gradient and (REML) Hessian in the Demmler-Reinsch form:
-  /// O(p) per call (see spectral_prepare). beta and A are not formed; trace_as and quad_s are.
+  /// O(q) per call (see spectral_prepare). beta and A are not formed; trace_as and quad_s are.
   rho_state spectral_eval(const Eigen::VectorXd& rho, int order) const {
     rho_state st;
     const double lambda = std::exp(rho[0]);
-    // L = sum log(1 + t), its rho-derivatives L1, L2; penalized deviance D_p = r0 + sum g^2 t e
-    // (e = 1/(1 + t)) and its derivatives dp1 = lambda beta'S beta, dp2; the deviance
-    // D = r0 + sum g^2 t^2 e^2 and its derivative dd: sums of positive terms, no cancellation
-    double l0 = 0, l1 = 0, l2 = 0, dp = sp_r0, dp1 = 0, dp2 = 0, dev = sp_r0, dd = 0;
-    for (Eigen::Index i = 0; i < sp_d.size(); ++i) {
-      const double t = lambda * sp_d[i], e = 1 / (1 + t), g2 = sp_g2[i];
-      l0 += std::log1p(t);
-      l1 += t * e;
-      l2 += t * e * e;
-      dp += g2 * t * e;
-      dp1 += g2 * t * e * e;
-      dp2 += g2 * t * (1 - t) * e * e * e;
-      dev += g2 * t * t * e * e;
-      dd += 2 * g2 * t * t * e * e * e;
+    const std::size_t q = sp_diag.size();
+    // K = I + lambda T (K >= I, so every pivot is >= 1): LDL' pivots forward (pf) and backward,
+    // log|K| = sum log pf; (K^-1)_jj = 1/(pf_j + pb_j - K_jj); for i < j
+    // (K^-1)_ij = (K^-1)_jj prod_{m=i}^{j-1} (-c_m/pf_m) (c = lambda sp_off), so
+    // ||K^-1||_F^2 = sum_j (K^-1)_jj^2 (1 + 2 S_j), S_j = r_{j-1} (1 + S_{j-1}), r_m = (c_m/pf_m)^2.
+    // With s1 = K^-1 y, s2 = K^-1 s1 (y = Q'Gf) and, in the eigenbasis of T, t_i = lambda d_i:
+    //   l1 = sum t/(1+t) = q - tr K^-1,  l2 = sum t/(1+t)^2 = tr K^-1 - ||K^-1||_F^2,
+    //   D_p = r0 + lambda y's1, dD_p/drho = lambda beta'S beta = lambda s1's1,
+    //   d2D_p/drho2 = lambda (2 s1's2 - s1's1), deviance D = D_p - lambda s1's1,
+    //   dD/drho = 2 lambda (s1's1 - s1's2).
+    double buf[256];
+    std::vector<double> heap;
+    double* pf = buf;
+    if (q > 64) {
+      heap.resize(4 * q);
+      pf = heap.data();
     }
+    double* const fw = pf + q;       // forward-substituted right-hand sides
+    double* const s1 = pf + 2 * q;   // K^-1 y
+    double* const dinv = pf + 3 * q;  // (K^-1)_jj
+    double l0 = 0, prod = 1;  // log|K| = sum log pf: a running product, one log per 1e150
+    for (std::size_t i = 0; i < q; ++i) {
+      const double k = 1 + lambda * sp_diag[i];
+      if (i == 0) {
+        pf[i] = k;
+        fw[i] = sp_y[i];
+      } else {
+        const double c = lambda * sp_off[i - 1], l = c / pf[i - 1];
+        pf[i] = k - l * c;
+        fw[i] = sp_y[i] - l * fw[i - 1];
+      }
+      if (pf[i] > 1e100) {
+        l0 += std::log(pf[i]);
+      } else {
+        prod *= pf[i];
+        if (prod > 1e150) {
+          l0 += std::log(prod);
+          prod = 1;
+        }
+      }
+    }
+    l0 += std::log(prod);
+    for (std::size_t i = q; i-- > 0;)  // s1 = L'^-1 D^-1 w
+      s1[i] = i + 1 < q ? (fw[i] - lambda * sp_off[i] * s1[i + 1]) / pf[i] : fw[i] / pf[i];
+    for (std::size_t i = 0; i < q; ++i)  // forward sweep for s2 = K^-1 s1 (reuses w)
+      fw[i] = i == 0 ? s1[i] : s1[i] - lambda * sp_off[i - 1] / pf[i - 1] * fw[i - 1];
+    double ys1 = 0, s1s1 = 0, s1s2 = 0, tr_inv = 0, fro = 0, pb = 0, s2 = 0;
+    for (std::size_t i = q; i-- > 0;) {  // back sweep for s2, backward pivots, (K^-1)_ii
+      const double k = 1 + lambda * sp_diag[i];
+      const double c = i + 1 < q ? lambda * sp_off[i] : 0.0;
+      s2 = (fw[i] - c * s2) / pf[i];
+      pb = i + 1 < q ? k - c * c / pb : k;
+      dinv[i] = 1 / (pf[i] + pb - k);
+      ys1 += sp_y[i] * s1[i];
+      s1s1 += s1[i] * s1[i];
+      s1s2 += s1[i] * s2;
+      tr_inv += dinv[i];
+      fro += dinv[i] * dinv[i];
+    }
+    {  // the off-diagonal part of ||K^-1||_F^2
+      double sj = 0;
+      for (std::size_t j = 1; j < q; ++j) {
+        const double r = lambda * sp_off[j - 1] / pf[j - 1];
+        sj = r * r * (1 + sj);
+        fro += 2 * dinv[j] * dinv[j] * sj;
+      }
+    }
+    const double dq = static_cast<double>(q);
+    const double l1 = dq - tr_inv, l2 = tr_inv - fro;
+    double dp = sp_r0 + lambda * ys1;
+    const double dp1 = lambda * s1s1, dp2 = lambda * (2 * s1s2 - s1s1);
+    const double dev = dp - dp1, dd = 2 * lambda * (s1s1 - s1s2);
     dp = std::max(dp, 1e-300);
     st.log_det_h = sp_log_det_xtx + l0;
     st.penalty = dp1;
     st.deviance = std::max(dev, 0.0);
     st.trace_as = Eigen::VectorXd::Constant(1, l1 / lambda);
     st.quad_s = Eigen::VectorXd::Constant(1, dp1 / lambda);
-    const double rank = (*bases)[0].penalty_rank;
     if (meth != gam::method::gcv) {
       const double nu = n - mp;
       st.score = 0.5 * nu * (1 + std::log(2 * std::numbers::pi * dp / nu)) + 0.5 * st.log_det_h -
                  0.5 * log_det_s(rho);
-      if (order >= 1) st.grad = Eigen::VectorXd::Constant(1, nu * dp1 / (2 * dp) + 0.5 * l1 - 0.5 * rank);
+      // 0.5 (l1 - rank) = 0.5 (q - rank) - 0.5 tr K^-1 (rank = q): no cancellation
+      const double rank = (*bases)[0].penalty_rank;
+      if (order >= 1)
+        st.grad = Eigen::VectorXd::Constant(1, nu * dp1 / (2 * dp) + 0.5 * (dq - rank) - 0.5 * tr_inv);
       if (order >= 2)
         st.hess = Eigen::MatrixXd::Constant(1, 1, nu / (2 * dp) * dp2 - nu / (2 * dp * dp) * dp1 * dp1 + 0.5 * l2);
     } else {

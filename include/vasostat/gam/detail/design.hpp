@@ -89,15 +89,35 @@ struct design {
   /// T' u T for a symmetric raw-space matrix u (only its lower triangle is read).
   [[nodiscard]] Eigen::MatrixXd from_raw(const Eigen::MatrixXd& u_lower) const {
     Eigen::MatrixXd u = u_lower.selfadjointView<Eigen::Lower>();
-    // right multiplication by T, then left by T'
+    // right multiplication by T, then left by T'. A P-spline's map is the constraint
+    // reflection Z = H[:, 1:], H = I - tau v v', applied as a rank-one update (O(k) per row or
+    // column instead of the O(k^2) of a dense product)
     Eigen::MatrixXd ut(p_raw, p);
     ut.leftCols(n_parametric) = u.leftCols(n_parametric);
-    for (std::size_t s = 0; s < z.size(); ++s)
-      ut.middleCols(first[s], z[s].cols()).noalias() = u.middleCols(raw_first[s], z[s].rows()) * z[s];
+    for (std::size_t s = 0; s < z.size(); ++s) {
+      const smooth_basis& b = (*bases)[s];
+      const auto us = u.middleCols(raw_first[s], z[s].rows());
+      if (b.type == basis_type::ps) {
+        const Eigen::VectorXd uv = b.tau * (us * b.householder);
+        for (Eigen::Index c = 1; c < b.k; ++c)
+          ut.col(first[s] + c - 1) = us.col(c) - b.householder[c] * uv;
+      } else {
+        ut.middleCols(first[s], z[s].cols()).noalias() = us * z[s];
+      }
+    }
     Eigen::MatrixXd out(p, p);
     out.topRows(n_parametric) = ut.topRows(n_parametric);
-    for (std::size_t s = 0; s < z.size(); ++s)
-      out.middleRows(first[s], z[s].cols()).noalias() = z[s].transpose() * ut.middleRows(raw_first[s], z[s].rows());
+    for (std::size_t s = 0; s < z.size(); ++s) {
+      const smooth_basis& b = (*bases)[s];
+      const auto us = ut.middleRows(raw_first[s], z[s].rows());
+      if (b.type == basis_type::ps) {
+        const Eigen::RowVectorXd vu = b.tau * (b.householder.transpose() * us);
+        for (Eigen::Index c = 1; c < b.k; ++c)
+          out.row(first[s] + c - 1) = us.row(c) - b.householder[c] * vu;
+      } else {
+        out.middleRows(first[s], z[s].cols()).noalias() = z[s].transpose() * us;
+      }
+    }
     return out;
   }
 

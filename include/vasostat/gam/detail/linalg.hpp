@@ -22,14 +22,12 @@ inline double givens_norm(double x, double z) noexcept {
   return r2 > 1e-290 && r2 < 1e290 ? std::sqrt(r2) : std::hypot(x, z);
 }
 
-/// Core of sym_eigen and sym_eigen_project: Householder reduction to tridiagonal form, then
-/// implicit QR steps with the Wilkinson shift (Golub & Van Loan 2013, §8.3.1 and Algorithm
-/// 8.3.3). Every orthogonal transformation Q_k is either accumulated into the columns of
-/// `q` (n x n, starting from I: eigenvectors) or applied from the left to the rows of `x`
-/// (n x c: Q'x, the coordinates of c given vectors in the eigenbasis), whichever is non-null;
-/// the latter costs O(n c) per sweep instead of O(n^2). Unsorted eigenvalues in `d`.
-inline void sym_eigen_core(const Eigen::MatrixXd& a_in, std::vector<double>& d, Eigen::MatrixXd* q,
-                           Eigen::MatrixXd* x) {
+/// First stage of sym_eigen_core: Householder reduction of the symmetric a_in to tridiagonal
+/// T = Q'a_in Q, diagonal in `d` and sub-diagonal in `e` (e[n - 1] = 0), each reflector
+/// accumulated into the columns of `q` or applied to the rows of `x` (whichever is non-null).
+/// O(4n^3/3); used alone where T itself suffices (the Demmler-Reinsch form in gam/fit.hpp).
+inline void sym_tridiagonalize(const Eigen::MatrixXd& a_in, std::vector<double>& d, std::vector<double>& e,
+                               Eigen::MatrixXd* q, Eigen::MatrixXd* x) {
   const Eigen::Index n = a_in.rows();
   // lower triangle of a working copy, column-major (column j holds rows j..n-1 contiguously),
   // so every inner loop below runs over contiguous memory
@@ -96,13 +94,26 @@ inline void sym_eigen_core(const Eigen::MatrixXd& a_in, std::vector<double>& d, 
       }
     }
   }
-  const auto at = [](std::vector<double>& z, Eigen::Index i) -> double& { return z[static_cast<std::size_t>(i)]; };
   d.assign(static_cast<std::size_t>(n), 0.0);
-  std::vector<double> e(static_cast<std::size_t>(std::max<Eigen::Index>(n, 1)), 0.0);
+  e.assign(static_cast<std::size_t>(std::max<Eigen::Index>(n, 1)), 0.0);
   for (Eigen::Index i = 0; i < n; ++i) {
-    at(d, i) = a[i + i * n];
-    if (i + 1 < n) at(e, i) = a[i + 1 + i * n];
+    d[static_cast<std::size_t>(i)] = a[i + i * n];
+    if (i + 1 < n) e[static_cast<std::size_t>(i)] = a[i + 1 + i * n];
   }
+}
+
+/// Core of sym_eigen and sym_eigen_project: Householder reduction to tridiagonal form, then
+/// implicit QR steps with the Wilkinson shift (Golub & Van Loan 2013, §8.3.1 and Algorithm
+/// 8.3.3). Every orthogonal transformation Q_k is either accumulated into the columns of
+/// `q` (n x n, starting from I: eigenvectors) or applied from the left to the rows of `x`
+/// (n x c: Q'x, the coordinates of c given vectors in the eigenbasis), whichever is non-null;
+/// the latter costs O(n c) per sweep instead of O(n^2). Unsorted eigenvalues in `d`.
+inline void sym_eigen_core(const Eigen::MatrixXd& a_in, std::vector<double>& d, Eigen::MatrixXd* q,
+                           Eigen::MatrixXd* x) {
+  const Eigen::Index n = a_in.rows();
+  std::vector<double> e;
+  sym_tridiagonalize(a_in, d, e, q, x);
+  const auto at = [](std::vector<double>& z, Eigen::Index i) -> double& { return z[static_cast<std::size_t>(i)]; };
   constexpr double eps = 2.220446049250313e-16;
   Eigen::Index hi = n - 1;
   int guard = 0;
