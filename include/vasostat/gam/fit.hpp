@@ -436,7 +436,7 @@ struct fitter {
     }
     double* const fw = pf + q;       // forward-substituted right-hand sides
     double* const s1 = pf + 2 * q;   // K^-1 y
-    double* const dinv = pf + 3 * q;  // (K^-1)_jj
+    double* const dinv = pf + 3 * q;  // (K^-1)_jj; first the reciprocal pivots 1/pf
     double l0 = 0, prod = 1;  // log|K| = sum log pf: a running product, one log per 1e150
     for (std::size_t i = 0; i < q; ++i) {
       const double k = 1 + lambda * sp_diag[i];
@@ -444,10 +444,11 @@ struct fitter {
         pf[i] = k;
         fw[i] = sp_y[i];
       } else {
-        const double c = lambda * sp_off[i - 1], l = c / pf[i - 1];
+        const double c = lambda * sp_off[i - 1], l = c * dinv[i - 1];
         pf[i] = k - l * c;
         fw[i] = sp_y[i] - l * fw[i - 1];
       }
+      dinv[i] = 1 / pf[i];
       if (pf[i] > 1e100) {
         l0 += std::log(pf[i]);
       } else {
@@ -460,15 +461,16 @@ struct fitter {
     }
     l0 += std::log(prod);
     for (std::size_t i = q; i-- > 0;)  // s1 = L'^-1 D^-1 w
-      s1[i] = i + 1 < q ? (fw[i] - lambda * sp_off[i] * s1[i + 1]) / pf[i] : fw[i] / pf[i];
+      s1[i] = i + 1 < q ? (fw[i] - lambda * sp_off[i] * s1[i + 1]) * dinv[i] : fw[i] * dinv[i];
     for (std::size_t i = 0; i < q; ++i)  // forward sweep for s2 = K^-1 s1 (reuses w)
-      fw[i] = i == 0 ? s1[i] : s1[i] - lambda * sp_off[i - 1] / pf[i - 1] * fw[i - 1];
+      fw[i] = i == 0 ? s1[i] : s1[i] - lambda * sp_off[i - 1] * dinv[i - 1] * fw[i - 1];
     double ys1 = 0, s1s1 = 0, s1s2 = 0, tr_inv = 0, fro = 0, pb = 0, s2 = 0;
     for (std::size_t i = q; i-- > 0;) {  // back sweep for s2, backward pivots, (K^-1)_ii
       const double k = 1 + lambda * sp_diag[i];
       const double c = i + 1 < q ? lambda * sp_off[i] : 0.0;
-      s2 = (fw[i] - c * s2) / pf[i];
+      s2 = (fw[i] - c * s2) * dinv[i];
       pb = i + 1 < q ? k - c * c / pb : k;
+      fw[i] = lambda * sp_off[i] * dinv[i];  // r_i = c_i / pf_i for the Frobenius norm below
       dinv[i] = 1 / (pf[i] + pb - k);
       ys1 += sp_y[i] * s1[i];
       s1s1 += s1[i] * s1[i];
@@ -479,7 +481,7 @@ struct fitter {
     {  // the off-diagonal part of ||K^-1||_F^2
       double sj = 0;
       for (std::size_t j = 1; j < q; ++j) {
-        const double r = lambda * sp_off[j - 1] / pf[j - 1];
+        const double r = fw[j - 1];
         sj = r * r * (1 + sj);
         fro += 2 * dinv[j] * dinv[j] * sj;
       }

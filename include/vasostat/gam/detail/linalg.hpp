@@ -288,7 +288,8 @@ struct pivoted_ldlt {
         break;
       }
       d[k] = dk;
-      for (Eigen::Index i = k + 1; i < n; ++i) l(i, k) = a(i, k) / dk;
+      const double inv = 1 / dk;
+      for (Eigen::Index i = k + 1; i < n; ++i) l(i, k) = a(i, k) * inv;
       // the whole trailing block, column by column (contiguous; cheaper than mirroring a
       // triangle through strided writes at these sizes)
       for (Eigen::Index j = k + 1; j < n; ++j) {
@@ -308,10 +309,11 @@ inline bool cholesky_upper(const Eigen::MatrixXd& a, Eigen::MatrixXd& r) {
     for (Eigen::Index k = 0; k < j; ++k) s -= r(k, j) * r(k, j);
     if (!(s > 0)) return false;
     r(j, j) = std::sqrt(s);
+    const double inv = 1 / r(j, j);
     for (Eigen::Index i = j + 1; i < n; ++i) {
       double t = a(j, i);
       for (Eigen::Index k = 0; k < j; ++k) t -= r(k, j) * r(k, i);
-      r(j, i) = t / r(j, j);
+      r(j, i) = t * inv;
     }
   }
   return true;
@@ -330,11 +332,14 @@ inline void upper_solve(const Eigen::MatrixXd& r, Eigen::VectorXd& b) {
 /// Inverse of the upper triangular n x n leading block of r.
 inline Eigen::MatrixXd upper_inverse(const Eigen::MatrixXd& r, Eigen::Index n) {
   Eigen::MatrixXd x = Eigen::MatrixXd::Zero(n, n);
+  // reciprocal pivots once: a division inside the substitution is a serial latency chain
+  Eigen::VectorXd inv(n);
+  for (Eigen::Index i = 0; i < n; ++i) inv[i] = 1 / r(i, i);
   for (Eigen::Index j = 0; j < n; ++j) {  // column j: r x = e_j by column-oriented back substitution
     double* col = &x(0, j);
     col[j] = 1;
     for (Eigen::Index i = j; i >= 0; --i) {
-      col[i] /= r(i, i);
+      col[i] *= inv[i];
       const double* ri = &r(0, i);  // contiguous column of r above the diagonal
       const double xi = col[i];
       for (Eigen::Index k = 0; k < i; ++k) col[k] -= xi * ri[k];
