@@ -260,7 +260,7 @@ TEST_CASE("kaplan_meier_logrank (one shared sort) equals kaplan_meier and logran
   vasostat::random_generator rng(33);
   for (int kind = 0; kind < 5; ++kind) {
     CAPTURE(kind);
-    const std::size_t n = 5000;
+    const std::size_t n = 2000;
     std::vector<double> t(n), s(n), w(n);
     std::vector<int> g(n), st(n);
     for (std::size_t i = 0; i < n; ++i) {
