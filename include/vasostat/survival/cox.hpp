@@ -101,18 +101,25 @@ struct cox_model {
 
 namespace detail {
 
-inline void check_cox_input(const char* fn, std::span<const double> time, std::span<const double> status,
-                            const Eigen::Ref<const Eigen::MatrixXd>& X, const cox_options& o) {
-  check_time_status(fn, time, status);
-  const std::size_t n = time.size();
-  if (static_cast<std::size_t>(X.rows()) != n)
-    fail(fn, "X.rows() (" + std::to_string(X.rows()) + ") != time.size() (" + std::to_string(n) + ")");
-  if (X.cols() < 1) fail(fn, "X has no columns");
+/// Throws naming the first NaN or infinite element of X.
+inline void check_x_finite(const char* fn, const Eigen::Ref<const Eigen::MatrixXd>& X) {
   if (!X.allFinite())
     for (Eigen::Index c = 0; c < X.cols(); ++c)
       for (Eigen::Index r = 0; r < X.rows(); ++r)
         if (!std::isfinite(X(r, c)))
           fail(fn, "X(" + std::to_string(r) + ", " + std::to_string(c) + ") is NaN or infinite");
+}
+
+/// `check_x` = false leaves the finiteness of X to the caller (cox's row-order set-up finds it
+/// in its column sums and then calls check_x_finite).
+inline void check_cox_input(const char* fn, std::span<const double> time, std::span<const double> status,
+                            const Eigen::Ref<const Eigen::MatrixXd>& X, const cox_options& o, bool check_x = true) {
+  check_time_status(fn, time, status);
+  const std::size_t n = time.size();
+  if (static_cast<std::size_t>(X.rows()) != n)
+    fail(fn, "X.rows() (" + std::to_string(X.rows()) + ") != time.size() (" + std::to_string(n) + ")");
+  if (X.cols() < 1) fail(fn, "X has no columns");
+  if (check_x) check_x_finite(fn, X);
   check_entry(fn, o.entry, time);
   check_labels(fn, "strata", o.strata, n);
   check_labels(fn, "cluster", o.cluster, n);
@@ -233,32 +240,56 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
                                    const Eigen::Ref<const Eigen::MatrixXd>& X,
                                    const cox_options& options = {}) {
   constexpr const char* fn = "cox";
-  detail::check_cox_input(fn, time, status, X, options);
+  // Efron and Breslow fits evaluate the rows as given (cox_rows: no sorted copy of X); exact
+  // ties and Firth use the sorted set-up (cox_setup), which post-fit sums (robust SEs) build too.
+  const bool by_rows = !options.firth && options.method != ties::exact;
+  detail::check_cox_input(fn, time, status, X, options, !by_rows);
   using Eigen::Index;
   std::span<const double> entry = options.entry;
   std::vector<double> time_fixed, entry_fixed;
   std::vector<std::size_t> time_order;  // right-censored: one sort serves timefix and the fit
+  std::vector<std::uint64_t> bits;       // the sorted times' order-preserving images
   if (entry.empty()) {
-    std::vector<std::uint64_t> bits;
-    time_order = detail::order_ascending(time, options.timefix ? &bits : nullptr);
+    time_order = detail::order_ascending(time, &bits);
     if (options.timefix && detail::timefix_from_order(time.size(), time_order, bits, time_fixed)) {
       time = time_fixed;
-      time_order = detail::order_ascending(time);  // stable order of the merged times
+      time_order = detail::order_ascending(time, &bits);  // stable order of the merged times
     }
   } else if (options.timefix) {
     detail::timefix(fn, time, entry, time_fixed, entry_fixed);
   }
-  detail::cox_setup s = detail::make_cox_setup(time, status, X, entry, options.strata, options.weights,
-                                               options.offset, options.method,
-                                               time_order.empty() ? nullptr : &time_order, false);
+  detail::cox_setup s;
+  detail::cox_rows rows;
+  if (by_rows) {
+    if (time_order.empty()) time_order = detail::order_ascending(time);
+    if (!detail::make_cox_rows(rows, time, status, X, entry, options.strata, options.weights, options.offset,
+                               options.method, time_order, bits.empty() ? nullptr : &bits))
+      detail::check_x_finite(fn, X);  // the column sums are not finite: a NaN or infinity in X?
+  } else {
+    s = detail::make_cox_setup(time, status, X, entry, options.strata, options.weights, options.offset,
+                               options.method, time_order.empty() ? nullptr : &time_order, false);
+  }
   std::vector<std::size_t>().swap(time_order);
-  const Index p = s.p;
-  const Eigen::VectorXd& sc = s.scale;
+  std::vector<std::uint64_t>().swap(bits);
+  const auto make_sorted_setup = [&] {
+    if (s.n == 0)
+      s = detail::make_cox_setup(time, status, X, entry, options.strata, options.weights, options.offset,
+                                 options.method, nullptr, true);
+  };
+  const Index p = X.cols();
+  const Eigen::VectorXd& sc = by_rows ? rows.scale : s.scale;
+  const Eigen::VectorXd& center = by_rows ? rows.center : s.center;
+  const auto evaluate = [&](const Eigen::VectorXd& b, bool want_info, detail::cox_eval& e) {
+    if (by_rows)
+      detail::cox_evaluate_rows(rows, b, want_info, e);
+    else
+      detail::cox_evaluate_into(s, b, want_info, e);
+  };
   cox_model m;
   m.method = options.method;
   m.conf_level = options.conf_level;
-  m.n = static_cast<double>(s.n);
-  m.n_events = s.n_events;
+  m.n = static_cast<double>(time.size());
+  m.n_events = by_rows ? rows.n_events : s.n_events;
   for (Index c = 0; c < p; ++c) m.names.push_back(detail::column_name(options.names, c));
   const double zq = stats::normal_quantile(1 - (1 - options.conf_level) / 2);
 
@@ -282,7 +313,8 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   const bool ridge = options.ridge.theta > 0;
 
   Eigen::VectorXd beta = Eigen::VectorXd::Zero(p);
-  detail::cox_eval ev = detail::cox_evaluate(s, beta, true);
+  detail::cox_eval ev;
+  evaluate(beta, true, ev);
   m.log_likelihood_null = ev.loglik;
   const Eigen::VectorXd u0 = ev.u;
   const Eigen::MatrixXd i0 = ev.imat;
@@ -339,7 +371,7 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
       detail::chol_tol ch(hessian(ev), options.toler_chol);
       newbeta = beta + ch.solve(gradient(ev, beta));
       for (iter = 1; iter <= options.max_iter; ++iter) {
-        detail::cox_evaluate_into(s, newbeta, true, ev);  // reuses ev's n-sized buffers
+        evaluate(newbeta, true, ev);  // reuses ev's n-sized buffers
         const bool ok = ev.finite;
         const double obj = objective(ev, newbeta);
         if (ok && std::abs(1 - loglik_old / obj) <= options.eps && !halving) {
@@ -366,7 +398,7 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
     }
     if (!ev.finite) {
       // the last evaluation failed (overflow): fall back to the last finite point
-      ev = detail::cox_evaluate(s, beta, true);
+      evaluate(beta, true, ev);
     }
     hess = hessian(ev);
     grad = gradient(ev, beta);
@@ -386,7 +418,7 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   m.coef = beta.cwiseProduct(sc);
   m.naive_covariance = sc.asDiagonal() * v_scaled * sc.asDiagonal();
   m.score_vector = ev.u.cwiseQuotient(sc);
-  m.means = s.center;
+  m.means = center;
   // ridge: R's var2 = H^-1 I H^-1 and per-column effective degrees of freedom
   m.edf = Eigen::VectorXd::Zero(p);
   if (ridge) {
@@ -433,9 +465,12 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   robust = robust && !options.firth;
   m.robust_std_error = Eigen::VectorXd::Constant(p, detail::nan);
   if (robust) {
+    make_sorted_setup();
     detail::add_row_blocks(s);
+    // the residuals read the sorted set-up's per-row arrays: the same evaluation in its order
+    const detail::cox_eval ev_sorted = by_rows ? detail::cox_evaluate(s, beta, false) : ev;
     Eigen::MatrixXd score;
-    detail::cox_residual_parts(s, ev, nullptr, &score);
+    detail::cox_residual_parts(s, ev_sorted, nullptr, &score);
     Eigen::MatrixXd vr = detail::robust_covariance(s, score, v_scaled, options.cluster, true);
     m.covariance = sc.asDiagonal() * vr * sc.asDiagonal();
     for (Index c = 0; c < p; ++c) m.robust_std_error[c] = m.aliased[static_cast<std::size_t>(c)] ? detail::nan : std::sqrt(m.covariance(c, c));
@@ -518,26 +553,35 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   m.score.name = "score (log-rank) test";
   // linear predictor in the original order, centred as R's
   // (one X b product serves both: the centred predictor and the concordance's)
-  m.linear_predictor.resize(s.n);
+  const auto n_rows = static_cast<Index>(time.size());
+  m.linear_predictor.resize(n_rows);
   Eigen::VectorXd lp = X * b;
   {
-    const double shift = s.center.dot(b);
-    for (Index i = 0; i < s.n; ++i)
+    const double shift = center.dot(b);
+    for (Index i = 0; i < n_rows; ++i)
       m.linear_predictor[i] = lp[i] - shift + (options.offset.empty() ? 0.0 : options.offset[static_cast<std::size_t>(i)]);
   }
   // concordance of the linear predictor (with the offset, as coxph) with the outcome
   {
     if (!options.offset.empty())
-      for (Index i = 0; i < s.n; ++i) lp[i] += options.offset[static_cast<std::size_t>(i)];
+      for (Index i = 0; i < n_rows; ++i) lp[i] += options.offset[static_cast<std::size_t>(i)];
     std::span<const double> sp(lp.data(), static_cast<std::size_t>(lp.size()));
-    if (entry.empty() && !lp.hasNaN())  // reuse the fit's sort (the data are checked)
+    if (entry.empty() && !lp.hasNaN()) {  // reuse the fit's sort (the data are checked)
+      detail::concordance_keys keys;
+      if (by_rows) {
+        keys.key = std::move(rows.key);
+        keys.nkeys = std::move(rows.nkeys);
+      } else {
+        keys = detail::cox_concordance_keys(s);
+      }
       m.concordance = detail::concordance_right_censored(sp, options.weights, options.cluster,
                                                          detail::encode_labels(options.strata, time.size()),
-                                                         detail::cox_concordance_keys(s), true);
-    else
+                                                         std::move(keys), true);
+    } else {
       m.concordance = concordance(time, status, sp,
                                   {.entry = entry, .strata = options.strata,
                                    .weights = options.weights, .cluster = options.cluster});
+    }
   }
   return m;
 }

@@ -109,6 +109,55 @@ inline void add_row_blocks(cox_setup& s) {
   }
 }
 
+/// Weighted centring (R: means of columns not all in {-1, 0, 1}) and scaling by the inverse mean
+/// absolute deviation (keeps the Cholesky tolerance scale-free, as coxph does): x_scaled =
+/// (x - center) * scale. Unweighted columns are summed in one pass of 1024-element segments (sum
+/// and the {-1, 0, 1} test together). Returns false when a column sum is not finite (X holds a
+/// NaN or an infinity, or its sum overflows).
+inline bool cox_center_scale(const Eigen::Ref<const Eigen::MatrixXd>& X, std::span<const double> weights,
+                             Eigen::VectorXd& center, Eigen::VectorXd& scale) {
+  const index n = X.rows(), p = X.cols();
+  center = Eigen::VectorXd::Zero(p);
+  scale = Eigen::VectorXd::Ones(p);
+  double wsum = 0;
+  if (weights.empty())
+    wsum = static_cast<double>(n);
+  else
+    for (double w : weights) wsum += w;
+  bool finite = true;
+  for (index c = 0; c < p; ++c) {
+    const auto col = X.col(c);
+    bool zero_one = true;  // every value in {-1, 0, 1}
+    double m = 0;
+    if (weights.empty()) {
+      constexpr index seg = 1024;
+      for (index r0 = 0; r0 < n; r0 += seg) {
+        const auto a = col.segment(r0, std::min(seg, n - r0)).array();
+        m += a.sum();
+        if (zero_one) zero_one = (a.abs() * (a.abs() - 1.0) == 0.0).all();
+      }
+    } else {
+      for (index i = 0; i < n; ++i) {
+        const double v = col[i];
+        zero_one = zero_one && (v == 0 || v == 1 || v == -1);
+        m += weights[static_cast<std::size_t>(i)] * v;
+      }
+    }
+    finite = finite && std::isfinite(m);
+    m = wsum > 0 ? m / wsum : 0;
+    if (!zero_one) center[c] = m;
+    const double ce = center[c];
+    double mad = 0;
+    if (weights.empty())
+      mad = (col.array() - ce).abs().sum();
+    else
+      for (index i = 0; i < n; ++i) mad += weights[static_cast<std::size_t>(i)] * std::abs(col[i] - ce);
+    mad = wsum > 0 ? mad / wsum : 0;
+    if (mad > 0 && std::isfinite(mad)) scale[c] = 1 / mad;
+  }
+  return finite;
+}
+
 /// Sorts and copies the data once. `time_order` (optional): a stable ascending order of `time`
 /// already computed by the caller. `row_blocks` = false leaves out the per-row block indices
 /// (blk_stop, blk_entry, own_block, stratum_of: only residuals and post-fit sums need them; the
@@ -170,45 +219,9 @@ inline cox_setup make_cox_setup(std::span<const double> time, std::span<const do
     s.entry.resize(s.n);
     for (std::size_t i = 0; i < n; ++i) s.entry[pos_of[i]] = entry[i];
   }
-  // weighted centring (R: means of columns not all in {-1, 0, 1}) and scaling by the mean
-  // absolute deviation (keeps the Cholesky tolerance scale-free, as coxph does), computed on
-  // the columns as given; the sorted copy is centred and scaled as it is gathered
-  s.center = Eigen::VectorXd::Zero(s.p);
-  s.scale = Eigen::VectorXd::Ones(s.p);
-  double wsum = 0;
-  if (weights.empty())
-    wsum = static_cast<double>(n);
-  else
-    for (double w : weights) wsum += w;
-  for (index c = 0; c < s.p; ++c) {
-    const auto col = X.col(c);
-    if (weights.empty()) {  // the same sums, vectorised
-      const auto a = col.array();
-      const bool zero_one = (a.abs() * (a.abs() - 1.0) == 0.0).all();  // every value in {-1, 0, 1}
-      const double m = wsum > 0 ? a.sum() / wsum : 0;
-      if (!zero_one) s.center[c] = m;
-      const double ce = s.center[c];
-      double mad = (a - ce).abs().sum();
-      mad = wsum > 0 ? mad / wsum : 0;
-      if (mad > 0 && std::isfinite(mad)) s.scale[c] = 1 / mad;
-      continue;
-    }
-    bool zero_one = true;
-    double m = 0;
-    for (index i = 0; i < s.n; ++i) {
-      const double v = col[i];
-      zero_one = zero_one && (v == 0 || v == 1 || v == -1);
-      m += (weights.empty() ? 1.0 : weights[static_cast<std::size_t>(i)]) * v;
-    }
-    m = wsum > 0 ? m / wsum : 0;
-    if (!zero_one) s.center[c] = m;
-    double mad = 0;
-    const double ce = s.center[c];
-    for (index i = 0; i < s.n; ++i)
-      mad += (weights.empty() ? 1.0 : weights[static_cast<std::size_t>(i)]) * std::abs(col[i] - ce);
-    mad = wsum > 0 ? mad / wsum : 0;
-    if (mad > 0 && std::isfinite(mad)) s.scale[c] = 1 / mad;
-  }
+  // weighted centring and scaling (cox_center_scale), computed on the columns as given; the
+  // sorted copy is centred and scaled as it is gathered
+  cox_center_scale(X, weights, s.center, s.scale);
   s.x.resize(s.n, s.p);
   {
     const auto pu = static_cast<std::size_t>(s.p);
@@ -733,6 +746,366 @@ inline void cox_residual_parts(const cox_setup& s, const cox_eval& ev, Eigen::Ve
       (*score)(k, c) = val;
     }
   }
+}
+
+
+/// The fit's data in the caller's row order: no sorted copy of X (an n x p copy costs a pass
+/// over X, its page faults and a scattered write; the evaluation reads X as given, centred and
+/// scaled per chunk). The one sort by time gives each row the event blocks it is at risk in:
+/// [blk, blk_in) in the block numbering of cox_setup (stratum ascending, time descending, only
+/// times with an event), `sink` (= the number of blocks) standing for "no block". Every sum over
+/// a risk set is then a sum of per-block buckets along the blocks of a stratum.
+struct cox_rows {
+  index n = 0, p = 0;
+  bool counting = false;
+  ties method = ties::efron;
+  const double* x = nullptr;  ///< X as given (column-major, columns x_stride apart); the caller keeps it alive
+  index x_stride = 0;
+  Eigen::VectorXd center, scale;                    ///< x_scaled = (X - center) * scale (cox_center_scale)
+  std::span<const double> status, weights, offset;  ///< as given (weights/offset may be empty)
+  std::vector<int> stratum;                         ///< per row: stratum code (empty: one stratum)
+  std::vector<index> stratum_block_begin;           ///< blocks, size n_strata + 1
+  std::vector<std::uint32_t> blk, blk_in;           ///< per row: first block at risk / first block after it (blk_in: (entry, stop] only)
+  std::uint32_t sink = 0;
+  std::vector<double> block_time, block_wd, block_nd;  ///< per block: time, death weight, deaths
+  std::vector<std::uint32_t> key;                   ///< per row: concordance time key (2 * time rank in stratum + censored)
+  std::vector<std::size_t> nkeys;                   ///< per stratum: number of time keys
+  double n_events = 0;
+};
+
+/// Builds cox_rows from `asc`, a stable ascending order of `time` (with its sort_key_bits when
+/// `bits` is not null). Centring/scaling as cox_center_scale; returns false when a column sum of
+/// X is not finite (a NaN or infinity in X, or an overflow).
+inline bool make_cox_rows(cox_rows& r, std::span<const double> time, std::span<const double> status,
+                          const Eigen::Ref<const Eigen::MatrixXd>& X, std::span<const double> entry,
+                          std::span<const int> strata, std::span<const double> weights,
+                          std::span<const double> offset, ties method, const std::vector<std::size_t>& asc,
+                          const std::vector<std::uint64_t>* bits) {
+  const std::size_t n = time.size();
+  r.n = static_cast<index>(n);
+  r.p = X.cols();
+  r.counting = !entry.empty();
+  r.method = method;
+  r.x = X.data();
+  r.x_stride = X.outerStride();
+  r.status = status;
+  r.weights = weights;
+  r.offset = offset;
+  const bool finite = cox_center_scale(X, weights, r.center, r.scale);
+  std::size_t ns = 1;
+  const std::vector<std::size_t>* ord = &asc;
+  std::vector<std::size_t> by_stratum;
+  if (!strata.empty()) {
+    label_codes codes = encode_labels(strata, n);
+    ns = codes.labels.size();
+    if (ns > 1) {
+      by_stratum = stable_by_code(asc, codes.code, ns);
+      ord = &by_stratum;
+      r.stratum = std::move(codes.code);
+    }
+  }
+  const bool use_bits = bits && ns == 1;
+  // distinct (stratum, time) groups in ascending order: each row's group (in key for now)
+  r.key.resize(n);
+  std::vector<index> group_first(1, 0);  // per stratum: its first group (+ the total at the end)
+  std::vector<double> gtime;
+  gtime.reserve(1024);
+  {
+    std::size_t g = 0, gs = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = (*ord)[k];
+      if (k == 0) {
+        gtime.push_back(time[i]);
+      } else {
+        const std::size_t ip = (*ord)[k - 1];
+        const std::size_t si = ns > 1 ? static_cast<std::size_t>(r.stratum[i]) : 0;
+        const std::size_t sp = ns > 1 ? static_cast<std::size_t>(r.stratum[ip]) : 0;
+        const bool new_time = use_bits ? (*bits)[k] != (*bits)[k - 1] : time[i] != time[ip];
+        if (si != sp) {
+          while (gs < si) {
+            group_first.push_back(static_cast<index>(g + 1));
+            ++gs;
+          }
+          ++g;
+          gtime.push_back(time[i]);
+        } else if (new_time) {
+          ++g;
+          gtime.push_back(time[i]);
+        }
+      }
+      r.key[i] = static_cast<std::uint32_t>(g);
+    }
+    while (group_first.size() < ns + 1) group_first.push_back(static_cast<index>(g + 1));
+  }
+  const std::size_t ng = gtime.size();
+  // deaths (count and weight) per group, in row order
+  std::vector<double> gnd(ng, 0.0), gwd(ng, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (status[i] == 1) {
+      const std::uint32_t g = r.key[i];
+      gnd[g] += 1;
+      const double w = weights.empty() ? 1.0 : weights[i];
+      gwd[g] += w;
+      r.n_events += w;
+    }
+  // blocks: per stratum, the groups with a death, time descending; gblk = first block at or
+  // below the group's time (the group's own block when it has a death), sink when none
+  std::vector<std::uint32_t> gblk(ng);
+  std::size_t nb = 0;
+  for (std::size_t g = 0; g < ng; ++g) nb += gnd[g] > 0 ? 1 : 0;
+  r.sink = static_cast<std::uint32_t>(nb);
+  r.stratum_block_begin.assign(ns + 1, 0);
+  r.block_time.clear();
+  r.block_wd.clear();
+  r.block_nd.clear();
+  r.block_time.reserve(nb);
+  r.block_wd.reserve(nb);
+  r.block_nd.reserve(nb);
+  for (std::size_t st = 0; st < ns; ++st) {
+    r.stratum_block_begin[st] = static_cast<index>(r.block_time.size());
+    const auto g0 = static_cast<std::size_t>(group_first[st]), g1 = static_cast<std::size_t>(group_first[st + 1]);
+    std::size_t last_death = g1;  // groups below the lowest event time are at risk in no block
+    for (std::size_t g = g1; g-- > g0;) {
+      gblk[g] = static_cast<std::uint32_t>(r.block_time.size());
+      if (gnd[g] > 0) {
+        r.block_time.push_back(gtime[g]);
+        r.block_wd.push_back(gwd[g]);
+        r.block_nd.push_back(gnd[g]);
+        last_death = g;
+      }
+    }
+    for (std::size_t g = g0; g < last_death && g < g1; ++g) gblk[g] = r.sink;
+  }
+  r.stratum_block_begin[ns] = static_cast<index>(nb);
+  // per row: blocks and the concordance key (2 * time rank in the stratum + censored)
+  r.blk.resize(n);
+  r.nkeys.assign(ns, 0);
+  for (std::size_t st = 0; st < ns; ++st)
+    r.nkeys[st] = 2 * static_cast<std::size_t>(group_first[st + 1] - group_first[st]);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t g = r.key[i];
+    r.blk[i] = gblk[g];
+    const auto first = static_cast<std::uint32_t>(group_first[ns > 1 ? static_cast<std::size_t>(r.stratum[i]) : 0]);
+    r.key[i] = 2 * (g - first) + (status[i] == 0 ? 1u : 0u);
+  }
+  if (r.counting) {
+    // first block (time descending) with time <= entry, within the row's stratum
+    r.blk_in.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t st = ns > 1 ? static_cast<std::size_t>(r.stratum[i]) : 0;
+      index lo = r.stratum_block_begin[st];
+      const index bend = r.stratum_block_begin[st + 1];
+      index hi = bend;
+      const double en = entry[i];
+      while (lo < hi) {
+        const index mid = (lo + hi) / 2;
+        if (r.block_time[static_cast<std::size_t>(mid)] <= en)
+          hi = mid;
+        else
+          lo = mid + 1;
+      }
+      r.blk_in[i] = lo < bend ? static_cast<std::uint32_t>(lo) : r.sink;
+    }
+  }
+  return finite;
+}
+
+/// log-likelihood, score and (optionally) information at beta (centred-scaled frame) from the
+/// rows as given (cox_rows), written into `ev` (per-row buffers eta, risk in row order, reused
+/// across calls). Pass 1: eta = x beta + offset, r = w exp(eta - shift); per block bucket sums
+/// of r over the rows whose risk interval starts there (and minus at its end), so a running sum
+/// along the blocks gives S0; D0 and the log-likelihood likewise; hence every block's Efron or
+/// Breslow coefficients. Pass 2 in chunks of rows (centred and scaled into a small buffer):
+/// v_i = r_i (A_i - delta_i b_j(i)), the score X'(w delta - v), the information X'diag(v)X as one
+/// small matrix product per chunk, and the buckets of r x that give S1 (running sums) and D1.
+/// Not for exact ties (the exact term needs the risk sets row by row: cox_evaluate_into).
+inline void cox_evaluate_rows(const cox_rows& s, const Eigen::VectorXd& beta, bool want_info, cox_eval& ev) {
+  const index n = s.n, p = s.p;
+  const std::size_t nb = s.sink;
+  const std::size_t ns = s.stratum_block_begin.size() - 1;
+  const auto pu = static_cast<std::size_t>(p);
+  const bool has_w = !s.weights.empty();
+  const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> X(s.x, n, p, Eigen::OuterStride<>(s.x_stride));
+  // eta in the centred frame: X (scale beta) - center'(scale beta) + offset
+  const Eigen::VectorXd bs = beta.cwiseProduct(s.scale);
+  ev.eta.resize(n);
+  if (bs.isZero(0)) {
+    ev.eta.setZero();
+  } else {
+    ev.eta.noalias() = X * bs;
+    ev.eta.array() -= s.center.dot(bs);
+  }
+  if (!s.offset.empty()) ev.eta += Eigen::Map<const Eigen::VectorXd>(s.offset.data(), n);
+  std::vector<double>& shift = ev.shift;
+  shift.assign(ns, -inf);
+  if (ns == 1) {
+    shift[0] = ev.eta.maxCoeff();
+  } else {
+    for (index i = 0; i < n; ++i) {
+      double& sh = shift[static_cast<std::size_t>(s.stratum[static_cast<std::size_t>(i)])];
+      sh = std::max(sh, ev.eta[i]);
+    }
+  }
+  for (double& sh : shift) sh = std::isfinite(sh) ? sh : 0.0;
+  ev.risk.resize(n);
+  const double* eta = ev.eta.data();
+  double* risk = ev.risk.data();
+  const double* st = s.status.data();
+  const std::uint32_t* blk = s.blk.data();
+  const std::uint32_t* blk_in = s.counting ? s.blk_in.data() : nullptr;
+  // pass 1: buckets of r (rows entering / leaving the risk set at a block) and of the deaths
+  std::vector<double> s0b(nb + 1, 0.0), d0b(nb + 1, 0.0);
+  double weta = 0;
+  if (ns == 1) {
+    ev.risk.array() = (ev.eta.array() - shift[0]).exp();
+  } else {
+    for (index i = 0; i < n; ++i) risk[i] = std::exp(eta[i] - shift[static_cast<std::size_t>(s.stratum[static_cast<std::size_t>(i)])]);
+  }
+  for (index i = 0; i < n; ++i) {
+    const auto iu = static_cast<std::size_t>(i);
+    const double w = has_w ? s.weights[iu] : 1.0;
+    const double rw = risk[i] * w;
+    s0b[blk[i]] += rw;
+    if (blk_in) s0b[blk_in[i]] -= rw;
+    if (st[i] == 1) {
+      d0b[blk[i]] += rw;
+      weta += w * (eta[i] - shift[ns == 1 ? 0 : static_cast<std::size_t>(s.stratum[iu])]);
+    }
+  }
+  const auto nbi = static_cast<index>(nb);
+  ev.s0.resize(nbi);
+  ev.d0.resize(nbi);
+  ev.wd.resize(nbi);
+  ev.nd.resize(nbi);
+  ev.a.resize(nbi);
+  ev.b.resize(nbi);
+  ev.alpha.resize(nbi);
+  ev.beta.resize(nbi);
+  ev.gamma.resize(nbi);
+  ev.e1.resize(nbi);
+  ev.e2.resize(nbi);
+  const bool efron = s.method == ties::efron;
+  double loglik = weta;
+  for (std::size_t g = 0; g < ns; ++g) {
+    double S0 = 0;
+    for (auto j = static_cast<std::size_t>(s.stratum_block_begin[g]); j < static_cast<std::size_t>(s.stratum_block_begin[g + 1]); ++j) {
+      const auto ji = static_cast<index>(j);
+      S0 += s0b[j];
+      const double d0 = d0b[j], wd = s.block_wd[j], nd = s.block_nd[j];
+      const auto nd_i = static_cast<index>(nd);
+      ev.s0[ji] = S0;
+      ev.d0[ji] = d0;
+      ev.wd[ji] = wd;
+      ev.nd[ji] = nd;
+      if (efron && nd_i > 1) {
+        const double wbar = wd / nd;
+        double a = 0, b = 0, al = 0, be = 0, ga = 0;
+        for (index q = 0; q < nd_i; ++q) {
+          const double c = static_cast<double>(q) / nd;
+          const double inv = 1 / (S0 - c * d0);
+          a += inv;
+          b += c * inv;
+          al += inv * inv;
+          be += c * inv * inv;
+          ga += c * c * inv * inv;
+        }
+        loglik -= wbar * efron_log_sum(S0, d0, nd_i);
+        ev.a[ji] = wbar * a;
+        ev.b[ji] = wbar * b;
+        ev.alpha[ji] = wbar * al;
+        ev.beta[ji] = wbar * be;
+        ev.gamma[ji] = wbar * ga;
+        ev.e1[ji] = a / nd;
+        ev.e2[ji] = b / nd;
+      } else {
+        loglik -= wd * std::log(S0);
+        ev.a[ji] = wd / S0;
+        ev.b[ji] = 0;
+        ev.alpha[ji] = wd / (S0 * S0);
+        ev.beta[ji] = 0;
+        ev.gamma[ji] = 0;
+        ev.e1[ji] = 1 / S0;
+        ev.e2[ji] = 0;
+      }
+    }
+  }
+  // A_i = cum_a[blk_i] - cum_a[blk_in_i]: suffix sums of a along each stratum's blocks (sink: 0)
+  std::vector<double> cum_a(nb + 1, 0.0), fb(nb + 1, 0.0);
+  for (std::size_t g = 0; g < ns; ++g) {
+    double acc = 0;
+    for (auto j = static_cast<std::size_t>(s.stratum_block_begin[g + 1]); j-- > static_cast<std::size_t>(s.stratum_block_begin[g]);) {
+      acc += ev.a[static_cast<index>(j)];
+      cum_a[j] = acc;
+      fb[j] = ev.b[static_cast<index>(j)];
+    }
+  }
+  // pass 2: chunks of centred, scaled rows (column-major, in cache); per block one bucket row
+  // [r x of its censored rows (minus the rows leaving there) | r x of its deaths], filled column
+  // by column (each row adds to one half); the information's lower triangle by column dot
+  // products of the chunk
+  constexpr index chunk = 256;
+  const index cl = std::min(chunk, n);
+  Eigen::MatrixXd xs(cl, p), vx(want_info ? cl : 0, p);
+  Eigen::VectorXd v(cl), resid(cl), rwc(cl);
+  std::vector<std::size_t> off(static_cast<std::size_t>(cl));
+  const std::size_t bw = 2 * pu;  // bucket row width
+  std::vector<double> bucket((nb + 1) * bw, 0.0);
+  Eigen::MatrixXd info = Eigen::MatrixXd::Zero(want_info ? p : 0, want_info ? p : 0);
+  ev.u = Eigen::VectorXd::Zero(p);
+  for (index r0 = 0; r0 < n; r0 += chunk) {
+    const index len = std::min(chunk, n - r0);
+    for (index c = 0; c < p; ++c)
+      xs.col(c).head(len) = (X.col(c).segment(r0, len).array() - s.center[c]) * s.scale[c];
+    for (index q = 0; q < len; ++q) {
+      const index i = r0 + q;
+      const double w = has_w ? s.weights[static_cast<std::size_t>(i)] : 1.0;
+      const double rw = risk[i] * w;
+      const std::uint32_t j = blk[i];
+      const bool death = st[i] == 1;
+      double A = cum_a[j];
+      if (blk_in) A -= cum_a[blk_in[i]];
+      if (death) A -= fb[j];
+      const double vq = rw * A;
+      v[q] = vq;
+      resid[q] = (death ? w : 0.0) - vq;
+      rwc[q] = rw;
+      off[static_cast<std::size_t>(q)] = static_cast<std::size_t>(j) * bw + (death ? pu : 0);
+    }
+    for (std::size_t c = 0; c < pu; ++c) {
+      const double* xc = xs.col(static_cast<index>(c)).data();
+      double* b1 = bucket.data() + c;
+      for (index q = 0; q < len; ++q) b1[off[static_cast<std::size_t>(q)]] += rwc[q] * xc[q];
+      if (blk_in) {
+        const std::uint32_t* bi = blk_in + r0;
+        for (index q = 0; q < len; ++q) b1[static_cast<std::size_t>(bi[q]) * bw] -= rwc[q] * xc[q];
+      }
+    }
+    const auto xc = xs.topRows(len);
+    ev.u.noalias() += xc.transpose() * resid.head(len);
+    if (want_info) {
+      vx.topRows(len) = xc.array().colwise() * v.head(len).array();
+      for (index a = 0; a < p; ++a)
+        for (index b = 0; b <= a; ++b) info(a, b) += xs.col(a).head(len).dot(vx.col(b).head(len));
+    }
+  }
+  // S1 = running sums of the buckets along each stratum's blocks; D1 as summed
+  ev.s1.resize(nbi, p);
+  ev.d1.resize(nbi, p);
+  for (std::size_t g = 0; g < ns; ++g) {
+    std::vector<double> acc(pu, 0.0);
+    for (auto j = static_cast<std::size_t>(s.stratum_block_begin[g]); j < static_cast<std::size_t>(s.stratum_block_begin[g + 1]); ++j)
+      for (std::size_t c = 0; c < pu; ++c) {
+        acc[c] += bucket[j * bw + c] + bucket[j * bw + pu + c];
+        ev.s1(static_cast<index>(j), static_cast<index>(c)) = acc[c];
+        ev.d1(static_cast<index>(j), static_cast<index>(c)) = bucket[j * bw + pu + c];
+      }
+  }
+  if (want_info) {
+    ev.imat = info.selfadjointView<Eigen::Lower>();
+    ev.imat -= information_block_terms(ev, ev.alpha, ev.beta, ev.gamma);
+  }
+  ev.loglik = loglik;
+  ev.finite = std::isfinite(loglik) && ev.u.allFinite() && (!want_info || ev.imat.allFinite());
 }
 
 }  // namespace detail
