@@ -472,11 +472,11 @@ inline double rel_diff(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
 }  // namespace cox_rows_test
 
 TEST_CASE("the fit's row-order evaluation equals the sorted evaluation (strata, weights, offsets, entry, ties, sinks)") {
-  // random data with whole-number times (many ties), a stratum without events, rows below each
+  // 400 random rows with whole-number times (many ties), a stratum without events, rows below each
   // stratum's first event time, a 0/1 column (not centred), a column with a large mean
-  const std::size_t n = 700;
+  const std::size_t n = 400;
   vasostat::random_generator rng(2026);
-  std::vector<double> time(n), status(n), weights(n), offset(n), entry(n);
+  std::vector<double> whole(n), status(n), weights(n), offset(n), entry(n);
   std::vector<int> strata(n);
   Eigen::MatrixXd x(static_cast<Eigen::Index>(n), 3);
   const int labels[4] = {0, 2, 5, 9};
@@ -486,13 +486,14 @@ TEST_CASE("the fit's row-order evaluation equals the sorted evaluation (strata, 
     x(r, 1) = rng.uniform() < 0.4 ? 1.0 : 0.0;
     x(r, 2) = 1000 + 3 * rng.normal();
     strata[i] = labels[rng.below(4)];
-    time[i] = static_cast<double>(1 + rng.below(40));
+    whole[i] = static_cast<double>(1 + rng.below(40));
     status[i] = strata[i] == 9 ? 0.0 : (rng.uniform() < 0.7 ? 1.0 : 0.0);
     weights[i] = 0.2 + 1.8 * rng.uniform();
     offset[i] = 0.3 * rng.normal();
-    entry[i] = std::floor(time[i] * rng.uniform() * 0.8);
+    entry[i] = std::floor(whole[i] * rng.uniform() * 0.8);
   }
-  std::vector<double> ones(n, 1.0);
+  std::vector<double> time_frac(n);  // the same ties, not whole numbers (the sorted grouping)
+  for (std::size_t i = 0; i < n; ++i) time_frac[i] = whole[i] * 1.5 + 0.25;
   struct config {
     const char* name;
     bool strata, weights, offset, entry;
@@ -504,17 +505,27 @@ TEST_CASE("the fit's row-order evaluation equals the sorted evaluation (strata, 
                             {"strata weights offset breslow", true, true, true, false, survival::ties::breslow},
                             {"entry strata efron", true, false, false, true, survival::ties::efron},
                             {"entry weights offset breslow", false, true, true, true, survival::ties::breslow}};
+  for (int tv = 0; tv < 2; ++tv)
   for (const auto& cf : configs) {
-    const std::string name = cf.name;
+    const std::vector<double>& time = tv == 0 ? whole : time_frac;
+    const std::string name = std::string(cf.name) + (tv == 0 ? ", whole-number times" : ", non-integer times");
     CAPTURE(name);
     const std::span<const int> st = cf.strata ? std::span<const int>(strata) : std::span<const int>();
     const std::span<const double> wt = cf.weights ? std::span<const double>(weights) : std::span<const double>();
     const std::span<const double> off = cf.offset ? std::span<const double>(offset) : std::span<const double>();
     const std::span<const double> en = cf.entry ? std::span<const double>(entry) : std::span<const double>();
     auto s = survival::detail::make_cox_setup(time, status, x, en, st, wt, off, cf.method, nullptr, true);
-    survival::detail::cox_rows rows;
+    // the caller's sort (as cox() with non-integer times), and none (whole numbers: a table)
+    survival::detail::cox_rows rows, rows_table;
     const auto asc = survival::detail::order_ascending(time);
     REQUIRE(survival::detail::make_cox_rows(rows, time, status, x, en, st, wt, off, cf.method, asc, nullptr));
+    REQUIRE(survival::detail::make_cox_rows(rows_table, time, status, x, en, st, wt, off, cf.method, {}, nullptr));
+    CHECK(rows_table.blk == rows.blk);
+    CHECK(rows_table.blk_in == rows.blk_in);
+    CHECK(rows_table.key == rows.key);
+    CHECK(rows_table.nkeys == rows.nkeys);
+    CHECK(rows_table.block_time == rows.block_time);
+    CHECK(rows_table.block_wd == rows.block_wd);
     REQUIRE(rows.sink == s.blocks.size());
     CHECK(rows.stratum_block_begin == s.stratum_block_begin);
     CHECK(rows.n_events == doctest::Approx(s.n_events).epsilon(1e-14));

@@ -249,7 +249,11 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   std::vector<double> time_fixed, entry_fixed;
   std::vector<std::size_t> time_order;  // right-censored: one sort serves timefix and the fit
   std::vector<std::uint64_t> bits;       // the sorted times' order-preserving images
-  if (entry.empty()) {
+  double tmin = 0;
+  std::size_t trange = 0;
+  if (entry.empty() && by_rows && options.strata.empty() && detail::cox_whole_number_times(time, tmin, trange)) {
+    // whole numbers of small range: timefix cannot merge them and make_cox_rows needs no sort
+  } else if (entry.empty()) {
     time_order = detail::order_ascending(time, &bits);
     if (options.timefix && detail::timefix_from_order(time.size(), time_order, bits, time_fixed)) {
       time = time_fixed;
@@ -261,7 +265,6 @@ inline concordance_keys cox_concordance_keys(const cox_setup& s) {
   detail::cox_setup s;
   detail::cox_rows rows;
   if (by_rows) {
-    if (time_order.empty()) time_order = detail::order_ascending(time);
     if (!detail::make_cox_rows(rows, time, status, X, entry, options.strata, options.weights, options.offset,
                                options.method, time_order, bits.empty() ? nullptr : &bits))
       detail::check_x_finite(fn, X);  // the column sums are not finite: a NaN or infinity in X?

@@ -773,8 +773,28 @@ struct cox_rows {
   double n_events = 0;
 };
 
+/// True when every time is a whole number in [0, 1e7) and their range is at most max(4n, 65536):
+/// the fit's time groups then come from a table over the range (no sort; whole numbers this
+/// small are never merged by timefix, whose tolerance is 1.5e-8 relative).
+inline bool cox_whole_number_times(std::span<const double> time, double& tmin, std::size_t& range) {
+  double lo = inf, hi = -inf;
+  bool whole = true;
+  for (double t : time) {
+    whole = whole && t == std::floor(t);
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+  }
+  if (!whole || time.empty() || !(lo >= 0) || !(hi < 1e7)) return false;
+  const double lim = static_cast<double>(std::max<std::size_t>(4 * time.size(), 65536));
+  if (hi - lo > lim) return false;
+  tmin = lo;
+  range = static_cast<std::size_t>(hi - lo) + 1;
+  return true;
+}
+
 /// Builds cox_rows from `asc`, a stable ascending order of `time` (with its sort_key_bits when
-/// `bits` is not null). Centring/scaling as cox_center_scale; returns false when a column sum of
+/// `bits` is not null); `asc` empty: whole-number times of small range with one stratum are
+/// grouped by a table (cox_whole_number_times), other times are sorted here. Centring/scaling as cox_center_scale; returns false when a column sum of
 /// X is not finite (a NaN or infinity in X, or an overflow).
 inline bool make_cox_rows(cox_rows& r, std::span<const double> time, std::span<const double> status,
                           const Eigen::Ref<const Eigen::MatrixXd>& X, std::span<const double> entry,
@@ -810,7 +830,27 @@ inline bool make_cox_rows(cox_rows& r, std::span<const double> time, std::span<c
   std::vector<index> group_first(1, 0);  // per stratum: its first group (+ the total at the end)
   std::vector<double> gtime;
   gtime.reserve(1024);
-  {
+  double tmin = 0;
+  std::size_t range = 0;
+  if (asc.empty() && ns == 1 && cox_whole_number_times(time, tmin, range)) {
+    // whole-number times of small range, one stratum: a table over the range numbers the groups
+    std::vector<std::uint32_t> gidx(range, 0);
+    for (std::size_t i = 0; i < n; ++i) gidx[static_cast<std::size_t>(time[i] - tmin)] = 1;
+    std::uint32_t g = 0;
+    for (std::size_t t = 0; t < range; ++t)
+      if (gidx[t]) {
+        gidx[t] = g++;
+        gtime.push_back(tmin + static_cast<double>(t));
+      }
+    for (std::size_t i = 0; i < n; ++i) r.key[i] = gidx[static_cast<std::size_t>(time[i] - tmin)];
+    group_first.push_back(static_cast<index>(g));
+  } else {
+    std::vector<std::size_t> own;
+    if (asc.empty()) {
+      own = order_ascending(time);
+      if (ns > 1) own = stable_by_code(own, r.stratum, ns);
+      ord = &own;
+    }
     std::size_t g = 0, gs = 0;
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t i = (*ord)[k];
