@@ -445,6 +445,47 @@ inline double efron_log_sum(double S0, double d0, index d) {
   return ll + std::log(prod);
 }
 
+/// Block j's sums and hazard-type coefficients into `ev` — Efron's when `efron` and d >= 2
+/// deaths tie, Breslow's otherwise — and the block's log-likelihood decrement (Breslow
+/// wd log S0, Efron wbar Σ log(S0 − (q/d) D0)). Shared by the sorted and the row-order evaluation.
+inline double store_block_terms(cox_eval& ev, index j, double S0, double d0, double wd, double nd,
+                                bool efron) {
+  const auto nd_i = static_cast<index>(nd);
+  ev.s0[j] = S0;
+  ev.d0[j] = d0;
+  ev.wd[j] = wd;
+  ev.nd[j] = nd;
+  if (efron && nd_i > 1) {
+    const double wbar = wd / nd;
+    double a = 0, b = 0, al = 0, be = 0, ga = 0;
+    for (index q = 0; q < nd_i; ++q) {
+      const double c = static_cast<double>(q) / nd;
+      const double inv = 1 / (S0 - c * d0);
+      a += inv;
+      b += c * inv;
+      al += inv * inv;
+      be += c * inv * inv;
+      ga += c * c * inv * inv;
+    }
+    ev.a[j] = wbar * a;
+    ev.b[j] = wbar * b;
+    ev.alpha[j] = wbar * al;
+    ev.beta[j] = wbar * be;
+    ev.gamma[j] = wbar * ga;
+    ev.e1[j] = a / nd;
+    ev.e2[j] = b / nd;
+    return wbar * efron_log_sum(S0, d0, nd_i);
+  }
+  ev.a[j] = wd / S0;
+  ev.b[j] = 0;
+  ev.alpha[j] = wd / (S0 * S0);
+  ev.beta[j] = 0;
+  ev.gamma[j] = 0;
+  ev.e1[j] = 1 / S0;
+  ev.e2[j] = 0;
+  return wd * std::log(S0);
+}
+
 /// log-likelihood, score and (optionally) information at beta (centred-scaled frame), written
 /// into `ev` (its n-sized buffers are reused when `ev` comes from an earlier evaluation).
 /// Pass 1 (no covariates read): r = w exp(eta - shift) and the risk-set sums S0 by one running
@@ -511,44 +552,12 @@ inline void cox_evaluate_into(const cox_setup& s, const Eigen::VectorXd& beta, b
       }
       const index nd_i = blk.death_end - blk.death_begin;
       const double nd = static_cast<double>(nd_i);
-      ev.s0[j] = S0;
-      ev.d0[j] = d0;
-      ev.wd[j] = wd;
-      ev.nd[j] = nd;
       loglik += weta;
-      if (efron && nd_i > 1) {
-        const double wbar = wd / nd;
-        double a = 0, b = 0, al = 0, be = 0, ga = 0;
-        for (index q = 0; q < nd_i; ++q) {
-          const double c = static_cast<double>(q) / nd;
-          const double inv = 1 / (S0 - c * d0);
-          a += inv;
-          b += c * inv;
-          al += inv * inv;
-          be += c * inv * inv;
-          ga += c * c * inv * inv;
-        }
-        loglik -= wbar * efron_log_sum(S0, d0, nd_i);
-        ev.a[j] = wbar * a;
-        ev.b[j] = wbar * b;
-        ev.alpha[j] = wbar * al;
-        ev.beta[j] = wbar * be;
-        ev.gamma[j] = wbar * ga;
-        ev.e1[j] = a / nd;
-        ev.e2[j] = b / nd;
-      } else {
-        if (exact && nd_i > 1)
-          exact_blocks.push_back(j);  // the exact term (below) replaces the Breslow one
-        else
-          loglik -= wd * std::log(S0);
-        ev.a[j] = wd / S0;
-        ev.b[j] = 0;
-        ev.alpha[j] = wd / (S0 * S0);
-        ev.beta[j] = 0;
-        ev.gamma[j] = 0;
-        ev.e1[j] = 1 / S0;
-        ev.e2[j] = 0;
-      }
+      const double term = store_block_terms(ev, j, S0, d0, wd, nd, efron);
+      if (exact && nd_i > 1)
+        exact_blocks.push_back(j);  // the exact term (below) replaces the Breslow one
+      else
+        loglik -= term;
     }
   }
   // coefficients that enter U and I (exact blocks with d >= 2 are handled separately)
@@ -1032,41 +1041,7 @@ inline void cox_evaluate_rows(const cox_rows& s, const Eigen::VectorXd& beta, bo
       const auto ji = static_cast<index>(j);
       S0 += s0b[j];
       const double d0 = d0b[j], wd = s.block_wd[j], nd = s.block_nd[j];
-      const auto nd_i = static_cast<index>(nd);
-      ev.s0[ji] = S0;
-      ev.d0[ji] = d0;
-      ev.wd[ji] = wd;
-      ev.nd[ji] = nd;
-      if (efron && nd_i > 1) {
-        const double wbar = wd / nd;
-        double a = 0, b = 0, al = 0, be = 0, ga = 0;
-        for (index q = 0; q < nd_i; ++q) {
-          const double c = static_cast<double>(q) / nd;
-          const double inv = 1 / (S0 - c * d0);
-          a += inv;
-          b += c * inv;
-          al += inv * inv;
-          be += c * inv * inv;
-          ga += c * c * inv * inv;
-        }
-        loglik -= wbar * efron_log_sum(S0, d0, nd_i);
-        ev.a[ji] = wbar * a;
-        ev.b[ji] = wbar * b;
-        ev.alpha[ji] = wbar * al;
-        ev.beta[ji] = wbar * be;
-        ev.gamma[ji] = wbar * ga;
-        ev.e1[ji] = a / nd;
-        ev.e2[ji] = b / nd;
-      } else {
-        loglik -= wd * std::log(S0);
-        ev.a[ji] = wd / S0;
-        ev.b[ji] = 0;
-        ev.alpha[ji] = wd / (S0 * S0);
-        ev.beta[ji] = 0;
-        ev.gamma[ji] = 0;
-        ev.e1[ji] = 1 / S0;
-        ev.e2[ji] = 0;
-      }
+      loglik -= store_block_terms(ev, ji, S0, d0, wd, nd, efron);
     }
   }
   // A_i = cum_a[blk_i] - cum_a[blk_in_i]: suffix sums of a along each stratum's blocks (sink: 0)
