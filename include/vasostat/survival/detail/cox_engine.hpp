@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <span>
 #include <vector>
@@ -445,6 +446,13 @@ inline double efron_log_sum(double S0, double d0, index d) {
   return ll + std::log(prod);
 }
 
+/// Sizes the per-block columns that store_block_terms fills (reused across evaluations).
+inline void resize_block_terms(cox_eval& ev, index nb) {
+  for (Eigen::VectorXd* v : {&ev.s0, &ev.d0, &ev.wd, &ev.nd, &ev.a, &ev.b, &ev.alpha, &ev.beta, &ev.gamma,
+                             &ev.e1, &ev.e2})
+    v->resize(nb);
+}
+
 /// Block j's sums and hazard-type coefficients into `ev` — Efron's when `efron` and d >= 2
 /// deaths tie, Breslow's otherwise — and the block's log-likelihood decrement (Breslow
 /// wd log S0, Efron wbar Σ log(S0 − (q/d) D0)). Shared by the sorted and the row-order evaluation.
@@ -509,19 +517,9 @@ inline void cox_evaluate_into(const cox_setup& s, const Eigen::VectorXd& beta, b
     for (index k = s.stratum_begin[g]; k < s.stratum_begin[g + 1]; ++k) mx = std::max(mx, ev.eta[k]);
     shift[g] = std::isfinite(mx) ? mx : 0.0;
   }
-  ev.s0.resize(nb);
   ev.s1.resize(nb, p);
   ev.d1.resize(nb, p);
-  ev.d0.resize(nb);
-  ev.wd.resize(nb);
-  ev.nd.resize(nb);
-  ev.a.resize(nb);
-  ev.b.resize(nb);
-  ev.alpha.resize(nb);
-  ev.beta.resize(nb);
-  ev.gamma.resize(nb);
-  ev.e1.resize(nb);
-  ev.e2.resize(nb);
+  resize_block_terms(ev, nb);
   const bool efron = s.method == ties::efron;
   const bool exact = s.method == ties::exact;
   const double* wt = s.wt.data();
@@ -1022,17 +1020,7 @@ inline void cox_evaluate_rows(const cox_rows& s, const Eigen::VectorXd& beta, bo
     }
   }
   const auto nbi = static_cast<index>(nb);
-  ev.s0.resize(nbi);
-  ev.d0.resize(nbi);
-  ev.wd.resize(nbi);
-  ev.nd.resize(nbi);
-  ev.a.resize(nbi);
-  ev.b.resize(nbi);
-  ev.alpha.resize(nbi);
-  ev.beta.resize(nbi);
-  ev.gamma.resize(nbi);
-  ev.e1.resize(nbi);
-  ev.e2.resize(nbi);
+  resize_block_terms(ev, nbi);
   const bool efron = s.method == ties::efron;
   double loglik = weta;
   for (std::size_t g = 0; g < ns; ++g) {
