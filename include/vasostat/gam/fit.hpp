@@ -5,8 +5,8 @@
 // accumulated X'WX / X'Wy once (from sparse B-spline rows, gam/detail/design.hpp; then O(p^3)
 // per Newton step); binomial and Poisson
 // fits run penalized IRLS with step halving inside each outer step. The outer optimiser is
-// Newton on log(lambda) with exact gradients (exact Hessian for Gaussian REML, otherwise a
-// central difference of the exact gradient), eigenvalue-flipped and step-capped as in Wood
+// Newton on log(lambda) with exact gradients and Hessians (Wood 2011 §4: through dW/deta
+// for PIRLS fits, for REML, ML, GCV and UBRE alike), eigenvalue-flipped and step-capped as in Wood
 // (2011), with Fellner-Schall updates (Wood & Fasiolo 2017) as the fallback.
 // Matches R mgcv gam(..., method = "REML") - see docs/gam.md for the tolerances tested.
 
@@ -98,6 +98,7 @@ struct rho_state {
   double deviance = 0, penalty = 0, log_det_h = 0, score = 0;
   double saturated = 0;
   double reml_scale = 1;  ///< gamma: the scale profiled in the REML/ML criterion
+  double reml_scale_curvature = 0;  ///< gamma: d2V/d(log phi)^2 at the profiled scale
   double rss_tail = 0, f_norm2 = 0;
   Eigen::VectorXd grad;
   Eigen::MatrixXd hess;
@@ -141,6 +142,7 @@ struct fitter {
   std::vector<double> sp_diag, sp_off, sp_y;
   double sp_r0 = 0;             ///< z'z - ||C^-T X'z||^2: the unpenalized residual sum of squares
   double sp_log_det_xtx = 0;    ///< log|X'X|
+  std::vector<double> sp_eigen;  ///< GCV only: the eigenvalues of T (tr K^-3 for the Hessian)
 
   /// ML needs log|H_RR| and H_RR^-1, H_RR = U1'HU1 the block of H on the range space of
   /// S_lambda (U1 fixed: the penalties act on disjoint blocks). With A = H^-1 and C = A U0:
@@ -382,6 +384,18 @@ struct fitter {
     sp_log_det_xtx = 0;
     for (Eigen::Index i = 0; i < p; ++i)
       sp_log_det_xtx += 2 * std::log(std::abs(fa.top(i, i))) - 2 * std::log(fa.d[i]);
+    sp_eigen.clear();
+    if (meth == gam::method::gcv) {
+      Eigen::MatrixXd t = Eigen::MatrixXd::Zero(q, q);
+      for (Eigen::Index i = 0; i < q; ++i) {
+        t(i, i) = sp_diag[static_cast<std::size_t>(i)];
+        if (i + 1 < q) t(i + 1, i) = t(i, i + 1) = sp_off[static_cast<std::size_t>(i)];
+      }
+      Eigen::VectorXd ev;
+      Eigen::MatrixXd evec;
+      sym_eigen(t, ev, evec);
+      sp_eigen.assign(ev.data(), ev.data() + q);
+    }
     spectral = true;
     return true;
   }
@@ -464,7 +478,7 @@ struct fitter {
       s1[i] = i + 1 < q ? (fw[i] - lambda * sp_off[i] * s1[i + 1]) * dinv[i] : fw[i] * dinv[i];
     for (std::size_t i = 0; i < q; ++i)  // forward sweep for s2 = K^-1 s1 (reuses w)
       fw[i] = i == 0 ? s1[i] : s1[i] - lambda * sp_off[i - 1] * dinv[i - 1] * fw[i - 1];
-    double ys1 = 0, s1s1 = 0, s1s2 = 0, tr_inv = 0, fro = 0, pb = 0, s2 = 0;
+    double ys1 = 0, s1s1 = 0, s1s2 = 0, s2s2 = 0, tr_inv = 0, fro = 0, pb = 0, s2 = 0;
     for (std::size_t i = q; i-- > 0;) {  // back sweep for s2, backward pivots, (K^-1)_ii
       const double k = 1 + lambda * sp_diag[i];
       const double c = i + 1 < q ? lambda * sp_off[i] : 0.0;
@@ -475,6 +489,7 @@ struct fitter {
       ys1 += sp_y[i] * s1[i];
       s1s1 += s1[i] * s1[i];
       s1s2 += s1[i] * s2;
+      s2s2 += s2 * s2;
       tr_inv += dinv[i];
       fro += dinv[i] * dinv[i];
     }
@@ -508,12 +523,27 @@ struct fitter {
       if (order >= 2)
         st.hess = Eigen::MatrixXd::Constant(1, 1, nu / (2 * dp) * dp2 - nu / (2 * dp * dp) * dp1 * dp1 + 0.5 * l2);
     } else {
-      // GCV: n D / (n - gamma tau)^2, tau = tr F = p - L1, dtau/drho = -L2
-      const double denom = n - opt->gamma * (static_cast<double>(p) - l1);
-      st.score = n * st.deviance / (denom * denom);
-      if (order >= 1)
-        st.grad = Eigen::VectorXd::Constant(
-            1, n * dd / (denom * denom) - 2 * n * opt->gamma * st.deviance * l2 / (denom * denom * denom));
+      // GCV: n D / (n - gamma tau)^2, tau = tr F = p - L1, dtau/drho = -L2,
+      // d2tau/drho2 = tr K^-1 - 3 tr K^-2 + 2 tr K^-3, d2D/drho2 = 2 lambda (4 s1's2 - s1's1 - 3 s2's2)
+      const double g = opt->gamma;
+      const double denom = n - g * (static_cast<double>(p) - l1);
+      const double d = st.deviance;
+      st.score = n * d / (denom * denom);
+      const double dtau = -l2;
+      if (order >= 1) st.grad = Eigen::VectorXd::Constant(1, n * dd / (denom * denom) + 2 * n * g * d * dtau / (denom * denom * denom));
+      if (order >= 2) {
+        double tr3 = 0;
+        for (const double ev : sp_eigen) {
+          const double u = 1 / (1 + lambda * ev);
+          tr3 += u * u * u;
+        }
+        const double d2tau = tr_inv - 3 * fro + 2 * tr3;
+        const double d2d = 2 * lambda * (4 * s1s2 - s1s1 - 3 * s2s2);
+        const double den2 = denom * denom, den3 = den2 * denom;
+        st.hess = Eigen::MatrixXd::Constant(
+            1, 1, n * d2d / den2 + 4 * n * g * dd * dtau / den3 + 2 * n * g * d * d2tau / den3 +
+                      6 * n * g * g * d * dtau * dtau / (den3 * denom));
+      }
     }
     return st;
   }
@@ -594,28 +624,8 @@ struct fitter {
         }
       }
     } else {
-      const double g = opt->gamma;
-      const double tau = static_cast<double>(p) - tk.sum();
-      const double denom = n - g * tau;
-      const double d = st.deviance;
-      st.score = n * d / (denom * denom);
-      if (order >= 1) {
-        st.grad.resize(m);
-        // S_lambda beta
-        Eigen::VectorXd sb = Eigen::VectorXd::Zero(p);
-        for (Eigen::Index j = 0; j < m; ++j) {
-          const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
-          const Eigen::Index f = first[static_cast<std::size_t>(j)];
-          sb.segment(f, s.rows()) = lambda[j] * (s * st.beta.segment(f, s.rows()));
-        }
-        for (Eigen::Index k = 0; k < m; ++k) {
-          const double dd = -2 * sb.dot(dbeta.col(k));
-          double tr_ak_as = 0;
-          for (Eigen::Index l = 0; l < m; ++l) tr_ak_as += lambda[l] * trace_pp(k, l);
-          const double dtau = lambda[k] * tr_ak_as - tk[k];
-          st.grad[k] = n * dd / (denom * denom) + 2 * n * g * d * dtau / (denom * denom * denom);
-        }
-      }
+      st.score = gcv_score(st, lambda);
+      if (order >= 1) gcv_derivatives(lambda, st, st.a, dbeta, weight_sums{}, order);
     }
     return st;
   }
@@ -634,7 +644,7 @@ struct fitter {
     // (Wood 2011 §3.3), which are positive, so PIRLS runs with them (same fixed point); GCV
     // uses the Fisher weights, as mgcv does
     const bool newton_weights = fam == gam::family::gamma && meth != gam::method::gcv;
-    int halvings = 0;
+    int halvings = 0, polish = 0;
     for (int it = 0; it < opt->max_pirls_iterations; ++it) {
       // pass: deviance at beta, weights and working response
       double dev = 0, zwz = 0;
@@ -681,7 +691,12 @@ struct fitter {
       }
       st.a = next.a;
       st.log_det_h = next.log_det_h;
-      if (conv) {
+      // the penalized deviance is stationary in beta, so its change alone leaves beta accurate
+      // to only ~sqrt(tolerance), while the outer derivatives (and GCV's deviance) are first
+      // order in beta: a few more steps (each squares a Newton iteration's error; Fisher
+      // scoring, gamma GCV, converges linearly) until the step is below the tolerance
+      const double step = (next.beta - beta).cwiseAbs().maxCoeff();
+      if (conv && (step <= opt->pirls_tolerance * (1 + beta.cwiseAbs().maxCoeff()) || ++polish > 4)) {
         st.pirls_converged = true;
         break;
       }
@@ -693,8 +708,9 @@ struct fitter {
   }
 
   /// Minimises f(u) = dp e^-u / 2 - ls(e^u) - (mp/2) u over u = log phi (gamma family) by
-  /// safeguarded Newton from phi = dp / (n - mp); writes ls at the optimum to `ls_out`.
-  double gamma_profile_scale(double dp, double mpp, double& ls_out) const {
+  /// safeguarded Newton from phi = dp / (n - mp); writes ls and f''(u) at the optimum to
+  /// `ls_out` and `curvature`.
+  double gamma_profile_scale(double dp, double mpp, double& ls_out, double& curvature) const {
     const double* wp = w.empty() ? nullptr : w.data();
     double u = std::log(std::max(dp, 1e-300) / std::max(n - mpp, 1.0));
     double ls = 0, d1 = 0, d2 = 0;
@@ -708,19 +724,26 @@ struct fitter {
       const double h = 0.5 * dp * std::exp(-u) - d2;
       double step = h > 0 ? -g / h : (g > 0 ? -1.0 : 1.0);
       step = std::clamp(step, -5.0, 5.0);
+      // near the optimum f is flat to rounding: a small Newton step is taken even if f rises by
+      // rounding (refusing it would leave u off the optimum by up to ~sqrt(eps |f| / f''), and
+      // the REML gradient and Hessian with it)
+      const auto acceptable = [&](double fv, double sv) {
+        return fv <= f || (std::abs(sv) < 1e-6 && fv <= f + 1e-12 * (1 + std::abs(f)));
+      };
       double un = u + step, fn = value(un);
-      for (int half = 0; half < 60 && !(fn <= f); ++half) {
+      for (int half = 0; half < 60 && !acceptable(fn, step); ++half) {
         step *= 0.5;
         un = u + step;
         fn = value(un);
       }
-      if (!(fn <= f)) break;
+      if (!acceptable(fn, step)) break;
       u = un;
       f = fn;
       if (std::abs(step) < 1e-14 * (1 + std::abs(u))) break;
     }
     value(u);
     ls_out = ls;
+    curvature = 0.5 * dp * std::exp(-u) - d2;
     return std::exp(u);
   }
 
@@ -731,20 +754,8 @@ struct fitter {
     st.saturated = 0;
     for (std::size_t i = 0; i < y.size(); ++i) st.saturated += saturated_loglik(fam, y[i], wt(i));
     if (meth == gam::method::gcv) {
-      // UBRE (known scale 1): D/n - 1 + 2 gamma tr(F)/n
-      double tau = static_cast<double>(p);
-      for (Eigen::Index j = 0; j < m; ++j) {
-        const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
-        const Eigen::Index f = first[static_cast<std::size_t>(j)];
-        tau -= lambda[j] * (st.a.block(f, f, s.rows(), s.cols()) * s).trace();
-      }
-      if (fam == gam::family::gamma) {
-        // scale unknown: GCV, n D / (n - gamma tr F)^2
-        const double denom = n - opt->gamma * tau;
-        st.score = n * st.deviance / (denom * denom);
-      } else {
-        st.score = st.deviance / n - 1 + 2 * opt->gamma * tau / n;
-      }
+      st.score = gcv_score(st, lambda);
+      if (order >= 1) glm_derivatives(rho, st, order);
       return st;
     }
     const bool ml = meth == gam::method::ml;
@@ -757,56 +768,314 @@ struct fitter {
       // exact gamma saturated log-likelihood (ML: no M_p term). Minimised here over u = log phi
       // for the current beta (which does not depend on phi), so V(rho) is the profile and its
       // rho-gradient at the profiled phi is the joint gradient (envelope theorem).
-      const double phi = st.reml_scale = gamma_profile_scale(st.deviance + st.penalty, ml ? 0.0 : mp, st.saturated);
+      const double phi = st.reml_scale =
+          gamma_profile_scale(st.deviance + st.penalty, ml ? 0.0 : mp, st.saturated, st.reml_scale_curvature);
       st.score = (st.deviance + st.penalty) / (2 * phi) - st.saturated + 0.5 * (st.log_det_h + ld_null) -
                  0.5 * log_det_s(rho) - (ml ? 0.0 : 0.5 * mp * std::log(2 * std::numbers::pi * phi));
     } else {
       st.score = 0.5 * st.deviance - st.saturated + 0.5 * st.penalty + 0.5 * (st.log_det_h + ld_null) -
                  0.5 * log_det_s(rho) - (ml ? 0.0 : 0.5 * mp * std::log(2 * std::numbers::pi));
     }
-    if (order >= 1) glm_gradient(rho, st);
+    if (order >= 1) glm_derivatives(rho, st, order);
     return st;
   }
 
-  /// Exact REML/ML gradient of a glm_eval state (Wood 2011 §3.3): one more pass over the data
-  /// for d log|H| through the weights. Split from glm_eval so that an accepted trial point,
-  /// scored without it, gets its gradient without a second PIRLS.
-  void glm_gradient(const Eigen::VectorXd& rho, rho_state& st) const {
+  // ---------------------------------------------------------------- exact outer derivatives
+  // Wood (2011 §4): with H = X'WX + S_lambda, W the Newton weights (which depend on eta),
+  // dbeta_k = -lambda_k H^-1 S_k beta, dH_k = X' diag(w' . X dbeta_k) X + lambda_k S_k and
+  // d2beta_kl = -H^-1 (dH_k dbeta_l + lambda_l S_l dbeta_k + [k = l] lambda_k S_k beta);
+  // d2H_kl adds X' diag(w'' . X dbeta_k . X dbeta_l + w' . X d2beta_kl) X. Every trace these
+  // need is either p x p algebra or a per-row sum, collected in one pass over the data.
+
+  /// Per-row sums of one pass (zero for Gaussian fits, whose weights do not depend on eta),
+  /// for a symmetric p x p matrix M and c_i = x_i'M x_i, e_k = X dbeta_k:
+  struct weight_sums {
+    Eigen::VectorXd t;        ///< sum_i w'_i c_i e_ki  (empty: zero)
+    Eigen::MatrixXd q;        ///< sum_i w''_i c_i e_ki e_li  (empty: zero)
+    Eigen::VectorXd u_raw;    ///< sum_i w'_i c_i x_i, raw space  (empty: zero)
+    std::vector<Eigen::MatrixXd> dh_beta;  ///< X' diag(w'_i e_ki) X, Newton weights  (empty: zero)
+    bool criterion_weights = true;  ///< the criterion's H has these eta-dependent weights too
+  };
+
+  /// S_j v (v in the full coefficient space), embedded in the full space.
+  [[nodiscard]] Eigen::VectorXd penalty_times(Eigen::Index j, const Eigen::VectorXd& v) const {
+    const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+    const Eigen::Index f = first[static_cast<std::size_t>(j)];
+    Eigen::VectorXd r = Eigen::VectorXd::Zero(p);
+    r.segment(f, s.rows()).noalias() = s * v.segment(f, s.rows());
+    return r;
+  }
+
+  /// tr(M_jj S_j) for a p x p matrix M (S_j symmetric).
+  [[nodiscard]] double block_trace(const Eigen::MatrixXd& mat, Eigen::Index j) const {
+    const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+    const Eigen::Index f = first[static_cast<std::size_t>(j)];
+    return mat.block(f, f, s.rows(), s.cols()).cwiseProduct(s).sum();
+  }
+
+  /// dbeta_k = -lambda_k A S_k beta, one column per smooth.
+  [[nodiscard]] Eigen::MatrixXd beta_derivatives(const Eigen::VectorXd& lambda, const Eigen::VectorXd& beta,
+                                                 const Eigen::MatrixXd& a) const {
+    Eigen::MatrixXd db(p, m);
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
+      const Eigen::Index f = first[static_cast<std::size_t>(j)];
+      db.col(j).noalias() = -lambda[j] * (a.middleCols(f, s.cols()) * (s * beta.segment(f, s.rows())));
+    }
+    return db;
+  }
+
+  /// d2beta_kl for l <= k, stored at k (k + 1) / 2 + l.
+  [[nodiscard]] std::vector<Eigen::VectorXd> beta_second_derivatives(const Eigen::VectorXd& lambda,
+                                                                     const Eigen::VectorXd& beta,
+                                                                     const Eigen::MatrixXd& a,
+                                                                     const Eigen::MatrixXd& dbeta,
+                                                                     const weight_sums& ws) const {
+    std::vector<Eigen::VectorXd> out;
+    for (Eigen::Index k = 0; k < m; ++k)
+      for (Eigen::Index l = 0; l <= k; ++l) {
+        Eigen::VectorXd r = lambda[k] * penalty_times(k, dbeta.col(l)) + lambda[l] * penalty_times(l, dbeta.col(k));
+        if (!ws.dh_beta.empty()) r.noalias() += ws.dh_beta[static_cast<std::size_t>(k)] * dbeta.col(l);
+        if (k == l) r += lambda[k] * penalty_times(k, beta);
+        out.emplace_back(-(a * r));
+      }
+    return out;
+  }
+
+  /// dH_k = X' diag(w' e_k) X + lambda_k S_k (the weight part only when `with_weights`).
+  [[nodiscard]] Eigen::MatrixXd h_derivative(Eigen::Index k, const Eigen::VectorXd& lambda, const weight_sums& ws,
+                                             bool with_weights) const {
+    Eigen::MatrixXd dh = with_weights && !ws.dh_beta.empty() ? ws.dh_beta[static_cast<std::size_t>(k)]
+                                                              : Eigen::MatrixXd::Zero(p, p);
+    const auto& s = (*bases)[static_cast<std::size_t>(k)].penalty;
+    const Eigen::Index f = first[static_cast<std::size_t>(k)];
+    dh.block(f, f, s.rows(), s.cols()) += lambda[k] * s;
+    return dh;
+  }
+
+  /// u'd2beta for the raw-space sum u (zero when u is empty).
+  [[nodiscard]] double raw_dot(const Eigen::VectorXd& u_raw, const Eigen::VectorXd& v) const {
+    return u_raw.size() == 0 ? 0.0 : u_raw.dot(x->to_raw(v));
+  }
+
+  /// One pass over the data at beta: the weight_sums for c_i = x_i'M x_i (criterion_weights
+  /// false: the criterion's weights do not depend on eta, only dh_beta is formed), and with
+  /// order >= 2 the m matrices X' diag(w' e_k) X (m more passes).
+  weight_sums weight_pass(const Eigen::VectorXd& beta, const Eigen::MatrixXd& dbeta, const Eigen::MatrixXd& c_mat,
+                          bool criterion_weights, int order) const {
+    weight_sums ws;
+    ws.criterion_weights = criterion_weights;
+    const Eigen::Index pr = x->p_raw;
+    ws.t = Eigen::VectorXd::Zero(m);
+    ws.q = Eigen::MatrixXd::Zero(m, m);
+    ws.u_raw = Eigen::VectorXd::Zero(pr);
+    const Eigen::VectorXd beta_raw = x->to_raw(beta);
+    Eigen::MatrixXd db_raw(pr, m);
+    for (Eigen::Index j = 0; j < m; ++j) db_raw.col(j) = x->to_raw(Eigen::VectorXd(dbeta.col(j)));
+    const Eigen::MatrixXd c_raw = criterion_weights ? x->to_raw(c_mat) : Eigen::MatrixXd();
+    std::vector<double> dw(order >= 2 ? y.size() : 0);
+    std::vector<Eigen::Index> idx(static_cast<std::size_t>(pr));
+    std::vector<double> val(static_cast<std::size_t>(pr));
+    std::vector<double> e(static_cast<std::size_t>(m));
+    x->for_each_row([&](Eigen::Index i, const double* par, const Eigen::Index* nf, const double* nv) {
+      const auto ii = static_cast<std::size_t>(i);
+      const double mu = linkinv(fam, x->row_dot(par, nf, nv, beta_raw.data()) + of(ii));
+      double w0 = 0, w1 = 0, w2 = 0;
+      irls_weight(fam, y[ii], mu, w0, w1, w2);
+      w1 *= wt(ii);
+      w2 *= wt(ii);
+      if (order >= 2) dw[ii] = w1;
+      if (!criterion_weights) return;
+      const double c = x->row_quad(par, nf, nv, c_raw, idx.data(), val.data());
+      for (Eigen::Index k = 0; k < m; ++k) e[static_cast<std::size_t>(k)] = x->row_dot(par, nf, nv, &db_raw(0, k));
+      for (Eigen::Index k = 0; k < m; ++k) {
+        const double ek = e[static_cast<std::size_t>(k)];
+        ws.t[k] += w1 * c * ek;
+        for (Eigen::Index l = 0; l <= k; ++l) ws.q(k, l) += w2 * c * ek * e[static_cast<std::size_t>(l)];
+      }
+      const double s = w1 * c;
+      for (Eigen::Index col = 0; col < x->n_parametric; ++col) ws.u_raw[col] += s * par[col];
+      for (std::size_t sm = 0; sm < x->xs.size(); ++sm)
+        for (int r = 0; r < x->nnz(sm); ++r) ws.u_raw[nf[sm] + r] += s * nv[sm * 16 + static_cast<std::size_t>(r)];
+    });
+    ws.q = ws.q.selfadjointView<Eigen::Lower>();
+    if (order >= 2) {
+      ws.dh_beta.resize(static_cast<std::size_t>(m));
+      for (Eigen::Index k = 0; k < m; ++k) {
+        Eigen::MatrixXd u;
+        Eigen::VectorXd v;
+        double unused = 0;
+        // eta of this pass is e_k = x_i'dbeta_k
+        x->accumulate_raw(
+            [&](Eigen::Index i, double ek, double& wi, double& zi) {
+              wi = dw[static_cast<std::size_t>(i)] * ek;
+              zi = 0;
+            },
+            u, v, unused, &db_raw(0, k));
+        ws.dh_beta[static_cast<std::size_t>(k)] = x->from_raw(u);
+      }
+    }
+    return ws;
+  }
+
+  /// tau = tr F = p - sum_j lambda_j tr(A S_j).
+  [[nodiscard]] double effective_df(const rho_state& st, const Eigen::VectorXd& lambda) const {
+    double tau = static_cast<double>(p);
+    for (Eigen::Index j = 0; j < m; ++j) tau -= lambda[j] * block_trace(st.a, j);
+    return tau;
+  }
+
+  /// Known scale (binomial, poisson): UBRE D/n - 1 + 2 gamma tau/n; otherwise GCV
+  /// n D/(n - gamma tau)^2 (mgcv's GCV.Cp).
+  [[nodiscard]] bool ubre() const { return fam == gam::family::binomial || fam == gam::family::poisson; }
+
+  [[nodiscard]] double gcv_score(const rho_state& st, const Eigen::VectorXd& lambda) const {
+    const double tau = effective_df(st, lambda);
+    if (ubre()) return st.deviance / n - 1 + 2 * opt->gamma * tau / n;
+    const double denom = n - opt->gamma * tau;
+    return n * st.deviance / (denom * denom);
+  }
+
+  /// Exact gradient (and Hessian, order 2) of the GCV/UBRE score of `st` (A_c = st.a, the
+  /// criterion's H^-1; a_beta the Newton-weight H^-1 that moves beta). With S = S_lambda,
+  /// C = A_c S, G = C A_c, B_k = A_c dH_k: dD_k = -2 (S beta)'dbeta_k,
+  /// d2D_kl = -2 [lambda_l (S_l beta)'dbeta_k + dbeta_l'S dbeta_k + (S beta)'d2beta_kl],
+  /// dtau_k = tr(B_k C) - lambda_k tr(A_c S_k),
+  /// d2tau_kl = -tr(B_l B_k C) - tr(B_k B_l C) + tr(d2H_kl G) + lambda_l tr(B_k A_c S_l)
+  ///            + lambda_k tr(B_l A_c S_k) - [k = l] lambda_k tr(A_c S_k).
+  void gcv_derivatives(const Eigen::VectorXd& lambda, rho_state& st, const Eigen::MatrixXd& a_beta,
+                       const Eigen::MatrixXd& dbeta, const weight_sums& ws, int order) const {
+    const Eigen::MatrixXd& a = st.a;
+    Eigen::MatrixXd sl = Eigen::MatrixXd::Zero(p, p);
+    add_penalty(sl, lambda);
+    const Eigen::VectorXd sb = sl * st.beta;
+    const Eigen::MatrixXd c = a * sl;
+    const Eigen::MatrixXd g = c * a;
+    Eigen::VectorXd dd(m), dtau(m), tas(m), tsg(m);
+    for (Eigen::Index k = 0; k < m; ++k) {
+      tas[k] = lambda[k] * block_trace(a, k);
+      tsg[k] = lambda[k] * block_trace(g, k);
+      dd[k] = -2 * sb.dot(dbeta.col(k));
+      dtau[k] = (ws.t.size() ? ws.t[k] : 0.0) + tsg[k] - tas[k];
+    }
+    const double gm = opt->gamma, d = st.deviance;
+    const double denom = n - gm * effective_df(st, lambda);
+    const double den2 = denom * denom, den3 = den2 * denom;
+    st.grad.resize(m);
+    for (Eigen::Index k = 0; k < m; ++k)
+      st.grad[k] = ubre() ? dd[k] / n + 2 * gm * dtau[k] / n : n * dd[k] / den2 + 2 * n * gm * d * dtau[k] / den3;
+    if (order < 2) return;
+    const auto d2b = beta_second_derivatives(lambda, st.beta, a_beta, dbeta, ws);
+    std::vector<Eigen::MatrixXd> b(static_cast<std::size_t>(m)), bc(static_cast<std::size_t>(m));
+    for (Eigen::Index k = 0; k < m; ++k) {
+      b[static_cast<std::size_t>(k)] = a * h_derivative(k, lambda, ws, ws.criterion_weights);
+      bc[static_cast<std::size_t>(k)] = b[static_cast<std::size_t>(k)] * c;
+    }
+    // lambda_l tr(B_k A S_l): only the rows of block l of B_k meet A S_l's non-zero columns
+    const auto tr_bas = [&](Eigen::Index k, Eigen::Index l) {
+      const auto& s = (*bases)[static_cast<std::size_t>(l)].penalty;
+      const Eigen::Index f = first[static_cast<std::size_t>(l)];
+      const Eigen::MatrixXd as = a.middleCols(f, s.cols()) * s;
+      return lambda[l] * b[static_cast<std::size_t>(k)].middleRows(f, s.rows()).cwiseProduct(as.transpose()).sum();
+    };
+    st.hess.resize(m, m);
+    for (Eigen::Index k = 0; k < m; ++k)
+      for (Eigen::Index l = 0; l <= k; ++l) {
+        const Eigen::VectorXd& d2 = d2b[static_cast<std::size_t>(k * (k + 1) / 2 + l)];
+        const auto ku = static_cast<std::size_t>(k), lu = static_cast<std::size_t>(l);
+        const double d2d =
+            -2 * (lambda[l] * penalty_times(l, st.beta).dot(dbeta.col(k)) + dbeta.col(l).dot(sl * dbeta.col(k)) +
+                  sb.dot(d2));
+        double d2tau = -bc[ku].cwiseProduct(b[lu].transpose()).sum() - bc[lu].cwiseProduct(b[ku].transpose()).sum() +
+                       (ws.q.size() ? ws.q(k, l) : 0.0) + raw_dot(ws.u_raw, d2) + tr_bas(k, l) + tr_bas(l, k);
+        if (k == l) d2tau += tsg[k] - tas[k];
+        const double h = ubre() ? d2d / n + 2 * gm * d2tau / n
+                                : n * d2d / den2 + 2 * n * gm * (dd[k] * dtau[l] + dd[l] * dtau[k]) / den3 +
+                                      2 * n * gm * d * d2tau / den3 + 6 * n * gm * gm * d * dtau[k] * dtau[l] / (den3 * denom);
+        st.hess(k, l) = st.hess(l, k) = h;
+      }
+  }
+
+  /// Exact gradient (order 1) and Hessian (order 2) of a glm_eval state's REML/ML or GCV/UBRE
+  /// score (Wood 2011 §3.3, §4): one pass over the data for the weight terms, m more for the
+  /// Hessian. Split from glm_eval so that an accepted trial point, scored without them, gets
+  /// them without a second PIRLS. Gamma REML/ML: the Hessian of the profile in log phi.
+  void glm_derivatives(const Eigen::VectorXd& rho, rho_state& st, int order) const {
     const Eigen::VectorXd lambda = rho.array().exp().matrix();
+    if (meth == gam::method::gcv) {
+      // gamma GCV runs PIRLS with the Fisher weights (constant for the log link, so the
+      // criterion's H does not move with eta); beta moves with the Newton-weight H
+      const bool fisher = fam == gam::family::gamma;
+      Eigen::MatrixXd a_newton;
+      if (fisher) {
+        Eigen::MatrixXd xtwx;
+        Eigen::VectorXd unused;
+        double unused_zwz = 0;
+        const Eigen::VectorXd beta_raw = x->to_raw(st.beta);
+        x->accumulate(
+            [&](Eigen::Index i, double eta, double& wi, double& zi) {
+              const auto ii = static_cast<std::size_t>(i);
+              double dwn = 0;
+              irls_weight(fam, y[ii], linkinv(fam, eta + of(ii)), wi, dwn);
+              wi *= wt(ii);
+              zi = 0;
+            },
+            xtwx, unused, unused_zwz, beta_raw.data());
+        rho_state newton;
+        if (!solve(xtwx, Eigen::VectorXd::Zero(p), lambda, newton)) {
+          st.ok = false;
+          return;
+        }
+        a_newton = std::move(newton.a);
+      }
+      const Eigen::MatrixXd& a_beta = fisher ? a_newton : st.a;
+      const Eigen::MatrixXd dbeta = beta_derivatives(lambda, st.beta, a_beta);
+      Eigen::MatrixXd sl = Eigen::MatrixXd::Zero(p, p);
+      add_penalty(sl, lambda);
+      const weight_sums ws = weight_pass(st.beta, dbeta, st.a * sl * st.a, !fisher, order);
+      gcv_derivatives(lambda, st, a_beta, dbeta, ws, order);
+      return;
+    }
     const bool ml = meth == gam::method::ml;
     Eigen::MatrixXd ar;
     if (ml) range_inverse(st.a, ar);
     const Eigen::MatrixXd& adet = ml ? ar : st.a;
     const double phi = fam == gam::family::gamma ? st.reml_scale : 1.0;
-    {
-      Eigen::MatrixXd dbeta(p, m);
-      Eigen::VectorXd g(m);
-      for (Eigen::Index j = 0; j < m; ++j) {
-        const auto& s = (*bases)[static_cast<std::size_t>(j)].penalty;
-        const Eigen::Index f = first[static_cast<std::size_t>(j)];
-        dbeta.col(j) = -lambda[j] * (st.a.middleCols(f, s.cols()) * (s * st.beta.segment(f, s.rows())));
-        g[j] = 0.5 * lambda[j] * quad(st.beta, j) / phi +
-               0.5 * lambda[j] * (adet.block(f, f, s.rows(), s.cols()) * s).trace() -
-               0.5 * (*bases)[static_cast<std::size_t>(j)].penalty_rank;
+    const Eigen::MatrixXd dbeta = beta_derivatives(lambda, st.beta, st.a);
+    const weight_sums ws = weight_pass(st.beta, dbeta, adet, true, order);
+    Eigen::VectorXd qk(m), tk(m);
+    st.grad.resize(m);
+    for (Eigen::Index j = 0; j < m; ++j) {
+      qk[j] = quad(st.beta, j);
+      tk[j] = lambda[j] * block_trace(adet, j);
+      // d log|H| through the weights: sum_i w_i' h_i (X dbeta_k)_i = t_k
+      st.grad[j] = 0.5 * lambda[j] * qk[j] / phi + 0.5 * tk[j] -
+                   0.5 * (*bases)[static_cast<std::size_t>(j)].penalty_rank + 0.5 * ws.t[j];
+    }
+    if (order < 2) return;
+    // d2V_kl = ([k = l] lambda_k b'S_k b / 2 + lambda_k b'S_k dbeta_l) / phi
+    //          + (tr(A d2H_kl) - tr(B_l B_k)) / 2,  B_k = A dH_k (A here the log-det inverse)
+    const auto d2b = beta_second_derivatives(lambda, st.beta, st.a, dbeta, ws);
+    std::vector<Eigen::MatrixXd> b(static_cast<std::size_t>(m));
+    for (Eigen::Index k = 0; k < m; ++k) b[static_cast<std::size_t>(k)] = adet * h_derivative(k, lambda, ws, true);
+    st.hess.resize(m, m);
+    for (Eigen::Index k = 0; k < m; ++k)
+      for (Eigen::Index l = 0; l <= k; ++l) {
+        const Eigen::VectorXd& d2 = d2b[static_cast<std::size_t>(k * (k + 1) / 2 + l)];
+        double pd = lambda[k] * penalty_times(k, st.beta).dot(dbeta.col(l));
+        double tr_d2h = ws.q(k, l) + raw_dot(ws.u_raw, d2);
+        if (k == l) {
+          pd += 0.5 * lambda[k] * qk[k];
+          tr_d2h += tk[k];
+        }
+        const double tr_bb =
+            b[static_cast<std::size_t>(l)].cwiseProduct(b[static_cast<std::size_t>(k)].transpose()).sum();
+        st.hess(k, l) = st.hess(l, k) = pd / phi + 0.5 * (tr_d2h - tr_bb);
       }
-      // d log|H| through the weights: sum_i w_i' h_i (X dbeta_k)_i
-      Eigen::VectorXd extra = Eigen::VectorXd::Zero(m);
-      const Eigen::VectorXd beta_raw = x->to_raw(st.beta);
-      const Eigen::MatrixXd a_raw = x->to_raw(adet);
-      Eigen::MatrixXd db_raw(x->p_raw, m);
-      for (Eigen::Index j = 0; j < m; ++j) db_raw.col(j) = x->to_raw(Eigen::VectorXd(dbeta.col(j)));
-      std::vector<Eigen::Index> idx(static_cast<std::size_t>(x->p_raw));
-      std::vector<double> val(static_cast<std::size_t>(x->p_raw));
-      x->for_each_row([&](Eigen::Index i, const double* par, const Eigen::Index* nf, const double* nv) {
-        const auto ii = static_cast<std::size_t>(i);
-        const double mu = linkinv(fam, x->row_dot(par, nf, nv, beta_raw.data()) + of(ii));
-        double wi = 0, dwi = 0;
-        irls_weight(fam, y[ii], mu, wi, dwi);
-        const double c = wt(ii) * dwi * x->row_quad(par, nf, nv, a_raw, idx.data(), val.data());
-        if (c == 0) return;
-        for (Eigen::Index j = 0; j < m; ++j) extra[j] += c * x->row_dot(par, nf, nv, &db_raw(0, j));
-      });
-      st.grad = g + 0.5 * extra;
+    if (fam == gam::family::gamma && st.reml_scale_curvature > 0) {
+      // profile out u = log phi: V_rho_k,u = -lambda_k b'S_k b / (2 phi)
+      const Eigen::VectorXd v = -0.5 * lambda.cwiseProduct(qk) / phi;
+      st.hess -= v * v.transpose() / st.reml_scale_curvature;
     }
   }
 };
@@ -979,63 +1248,25 @@ struct fitter {
   // PIRLS is warm-started (as mgcv does) from the coefficients of the latest fully evaluated
   // point: neighbouring smoothing parameters have nearby fits, so PIRLS then converges in two
   // or three passes over the data instead of restarting from the glm-style start each time.
-  // Not for GCV/UBRE, whose gradient is a finite difference of scores: there every PIRLS
-  // starts from the same point so that its stopping error varies smoothly with rho (warm
-  // starts made that difference noise, and gamma GCV then stalled).
-  const bool warm_start = !gaussian && options.method != gam::method::gcv;
+  const bool warm_start = !gaussian;
   Eigen::VectorXd warm = beta0;
   const auto evaluate = [&](const Eigen::VectorXd& r, int order) {
     if (gaussian) return ft.gaussian_eval(r, order);
     return ft.glm_eval(r, warm, order);
   };
-  // gradient and Hessian restricted to the free coordinates; Hessian by central differences
-  // of the exact gradient where no exact Hessian is available
-  const bool exact_hess =
-      gaussian && (options.method == gam::method::reml || options.method == gam::method::ml);
-  // `scored`: a state already evaluated at r with order 0 (an accepted trial point); for
-  // PIRLS fits only its gradient is then added, not a second PIRLS
+  // score, exact gradient and exact Hessian at r. `scored`: a state already evaluated at r
+  // with order 0 (an accepted trial point); for PIRLS fits only its derivatives are then
+  // added, not a second PIRLS
   const auto full_eval = [&](const Eigen::VectorXd& r, detail::rho_state* scored = nullptr) {
     detail::rho_state st;
-    if (scored != nullptr && !gaussian && options.method != gam::method::gcv) {
+    if (scored != nullptr && !gaussian) {
       st = std::move(*scored);
-      ft.glm_gradient(r, st);
+      ft.glm_derivatives(r, st, 2);
     } else {
-      st = evaluate(r, exact_hess ? 2 : 1);
+      st = evaluate(r, 2);
     }
     if (!st.ok) return st;
     if (warm_start && st.pirls_converged && st.beta.size() == p && st.beta.allFinite()) warm = st.beta;
-    if (!gaussian && options.method == gam::method::gcv) {
-      // UBRE for known-scale GLMs: gradient by central differences of the score
-      st.grad.resize(m);
-      for (Eigen::Index k = 0; k < m; ++k) {
-        const double h = 1e-5;
-        Eigen::VectorXd rp = r, rm = r;
-        rp[k] += h;
-        rm[k] -= h;
-        st.grad[k] = (evaluate(rp, 0).score - evaluate(rm, 0).score) / (2 * h);
-      }
-    }
-    if (!exact_hess) {
-      st.hess.resize(m, m);
-      for (Eigen::Index k = 0; k < m; ++k) {
-        const double h = 1e-4;
-        Eigen::VectorXd rp = r, rm = r;
-        rp[k] += h;
-        rm[k] -= h;
-        detail::rho_state sp = evaluate(rp, 1), sm = evaluate(rm, 1);
-        if (!gaussian && options.method == gam::method::gcv) {
-          for (Eigen::Index l = 0; l < m; ++l) {
-            Eigen::VectorXd a = rp, b = rp, c = rm, d = rm;
-            a[l] += h; b[l] -= h; c[l] += h; d[l] -= h;
-            sp.grad.resize(m); sm.grad.resize(m);
-            sp.grad[l] = (evaluate(a, 0).score - evaluate(b, 0).score) / (2 * h);
-            sm.grad[l] = (evaluate(c, 0).score - evaluate(d, 0).score) / (2 * h);
-          }
-        }
-        st.hess.col(k) = (sp.grad - sm.grad) / (2 * h);
-      }
-      st.hess = 0.5 * (st.hess + st.hess.transpose()).eval();
-    }
     return st;
   };
 
@@ -1121,13 +1352,14 @@ struct fitter {
         const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
         trial[j] = std::clamp(trial[j] + step[a], rho_init[j] - rho_span, rho_init[j] + rho_span);
       }
-      // with an exact Hessian the trial point is evaluated fully once (kept if accepted)
-      detail::rho_state cand = evaluate(trial, exact_hess ? 2 : 0);
+      // a Gaussian trial point is evaluated fully once (cheap, kept if accepted); a PIRLS
+      // one is scored first and gets its derivatives only if accepted
+      detail::rho_state cand = evaluate(trial, gaussian ? 2 : 0);
       if (cand.ok && cand.score <= cur.score + 1e-13 * std::abs(cur.score)) {
         const bool same = (trial - rho).cwiseAbs().maxCoeff() < 1e-12;
         const double previous = cur.score;
         rho = trial;
-        cur = exact_hess ? std::move(cand) : full_eval(rho, &cand);
+        cur = gaussian ? std::move(cand) : full_eval(rho, &cand);
         improved = !same;
         // flat criterion (a smoothing parameter running to infinity): stop once the score no
         // longer changes and the gradient is small on mgcv's scale (conv.tol 1e-6)

@@ -138,6 +138,27 @@ inline void irls_weight(gam::family f, double y, double mu, double& w, double& d
   }
 }
 
+/// irls_weight with the second derivative in eta (the exact outer Hessian, Wood 2011 §4):
+/// binomial d2w = w ((1 - 2 mu)^2 - 2 w), poisson d2w = mu, gamma-log d2w = y / mu.
+inline void irls_weight(gam::family f, double y, double mu, double& w, double& dw_deta,
+                        double& d2w_deta2) noexcept {
+  irls_weight(f, y, mu, w, dw_deta);
+  switch (f) {
+    case gam::family::gaussian:
+      d2w_deta2 = 0;
+      return;
+    case gam::family::gamma:
+      d2w_deta2 = w;
+      return;
+    case gam::family::binomial:
+      d2w_deta2 = w * ((1 - 2 * mu) * (1 - 2 * mu) - 2 * w);
+      return;
+    case gam::family::poisson:
+      d2w_deta2 = mu;
+      return;
+  }
+}
+
 /// Newton working response z = eta + (y - mu) g'(mu) / alpha (eta without the offset).
 inline double working_response(gam::family f, double eta, double y, double mu, double mu_eta_value) noexcept {
   if (f == gam::family::gamma) return eta + (y - mu) / y;
