@@ -441,11 +441,24 @@ void survival_table(const cohort& c, const char* svg_path) {
               format_p(cut.p_lau94).c_str(), format_p(cut.p_altman).c_str(), cut.hr_shrunk);
 }
 
+/// The cohort as measured, one row per patient (tests/reference/gam/gam_reference.R fits mgcv to
+/// this file, so that vasostat's GAMs are checked on the study's own data).
+bool write_cohort_csv(const cohort& c, const char* path) {
+  std::FILE* out = std::fopen(path, "w");
+  if (out == nullptr) return false;
+  std::fprintf(out, "dose,apache,heart_rate,log_il6,lactate,mfi,ppv,hi,tvd,pvd,time_days,died\n");
+  for (std::size_t i = 0; i < c.dose.size(); ++i)
+    std::fprintf(out, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", c.dose[i],
+                 c.apache[i], c.heart_rate[i], std::log(c.il6[i]), c.lactate[i], c.mfi[i], c.ppv[i], c.hi[i],
+                 c.tvd[i], c.pvd[i], c.time_days[i], c.died[i]);
+  return std::fclose(out) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // argv[1], argv[2]: where the Kaplan-Meier and the GAM dose-response SVGs go (default: the
-  // current directory)
+  // current directory); argv[3], optional: write the measured cohort there as CSV
   const char* svg_path = argc > 1 ? argv[1] : "septic_study_km.svg";
   const char* gam_svg_path = argc > 2 ? argv[2] : "septic_study_gam.svg";
   cohort c = simulate(66, 20250101);
@@ -454,6 +467,7 @@ int main(int argc, char** argv) {
               "%ld deaths by day 28 (published study: 66 patients enrolled of 144 screened)\n\n",
               vasostat::version_string, static_cast<long>(died));
   film_and_measure(c, 20250102);
+  if (argc > 3 && !write_cohort_csv(c, argv[3])) std::printf("could not write %s\n", argv[3]);
   correlation_table(c);
   gam_table(c, gam_svg_path);
   threshold_table(c);

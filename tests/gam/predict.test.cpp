@@ -47,6 +47,7 @@ TEST_CASE("predict matches mgcv predict.gam on new data (link, response, terms, 
   for (const auto& c : gam_test::glm_cases()) all.push_back(c);
   all.push_back(gam_test::gamma_cases()[0]);  // trees_gamma (the one with a grid)
   for (const auto& c : gam_test::cr_cases()) all.push_back(c);  // grids reach beyond the data
+  for (const auto& c : gam_test::septic_cases()) all.push_back(c);
   for (const auto& c : all) {
     INFO("case " << std::string(c.name));
     auto l = gam_test::load(c);

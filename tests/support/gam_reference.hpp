@@ -130,6 +130,21 @@ inline const std::vector<reference_case>& cr_cases() {
   return cases;
 }
 
+/// The simulated septic-shock cohort of the demo (septic_reference.R): each outcome ~ APACHE II +
+/// heart rate + log IL-6 + s(NE dose, k = 10) (Gaussian), and 28-day death ~ APACHE II + s(dose)
+/// (binomial); the cohort's MFI, PPV and HI were measured by vasostat's image pipeline.
+inline const std::vector<reference_case>& septic_cases() {
+  using vasostat::gam::family;
+  static const std::vector<reference_case> cases = {
+      {"septic_mfi", {"apache", "heart_rate", "log_il6"}, {"dose"}, {10}, "mfi", family::gaussian},
+      {"septic_ppv", {"apache", "heart_rate", "log_il6"}, {"dose"}, {10}, "ppv", family::gaussian},
+      {"septic_hi", {"apache", "heart_rate", "log_il6"}, {"dose"}, {10}, "hi", family::gaussian},
+      {"septic_lactate", {"apache", "heart_rate", "log_il6"}, {"dose"}, {10}, "lactate", family::gaussian},
+      {"septic_died", {"apache"}, {"dose"}, {10}, "died", family::binomial},
+  };
+  return cases;
+}
+
 struct loaded_case {
   std::map<std::string, std::vector<double>> data, ref;
   Eigen::MatrixXd covariates;

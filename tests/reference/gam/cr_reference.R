@@ -4,8 +4,8 @@
 #   xp_<j>      the knots mgcv places for cr smooth j (smoothCon(...)[[1]]$xp)
 #   S_<j>       its penalty after absorb.cons = TRUE, scale.penalty = TRUE (column-major)
 #   S_scale_<j> mgcv's S.scale
-#   s_p_tight   summary.gam's smooth p-values with psum.chisq at tol = 1e-12 (mgcv's default
-#               tol = 2e-5 is an absolute accuracy, so its p-values below ~1e-4 carry that error)
+# (s_p_tight, summary.gam's smooth p-values with psum.chisq at tol = 1e-12, now comes from
+# write_case for every case)
 # and, for cases with a grid, derivatives of smooth 1 at the grid by central differences of
 # mgcv's lpmatrix (h = 1e-5 for the slope; the second difference with h = 1e-3 for the
 # curvature, exact for a cubic inside a knot interval) with their standard errors from Vp.
@@ -21,13 +21,6 @@ cr_extras <- function(name, formula, data, family = gaussian(), grid = NULL, cr_
     put(con, paste0("S_", j - 1), sm$S[[1]])
     put(con, paste0("S_scale_", j - 1), sm$S.scale)
   }
-  orig <- mgcv::psum.chisq
-  tight <- function(q, lb, df = rep(1, length(lb)), nc = rep(0, length(lb)), sigz = 0,
-                    lower.tail = FALSE, tol = 2e-05, nlim = 1e+05, trace = FALSE)
-    orig(q, lb, df, nc, sigz, lower.tail, tol = 1e-12, nlim = 1e7, trace)
-  assignInNamespace("psum.chisq", tight, "mgcv")
-  put(con, "s_p_tight", summary(b)$s.table[, 4])
-  assignInNamespace("psum.chisq", orig, "mgcv")
   if (!is.null(deriv_var)) {
     d <- grid
     fd <- function(h) {

@@ -38,6 +38,15 @@ write_case <- function(name, formula, data, family = gaussian(), method = "REML"
   put(con, "s_stat", s$s.table[, 3]); put(con, "s_p", s$s.table[, 4])
   put(con, "p_est", s$p.table[, 1]); put(con, "p_se", s$p.table[, 2])
   put(con, "p_stat", s$p.table[, 3]); put(con, "p_p", s$p.table[, 4])
+  # the smooth p-values again with psum.chisq at tol = 1e-12: summary.gam's default tol = 2e-5
+  # is an absolute accuracy (Davies' algorithm), so its printed p-values below ~1e-3 carry it
+  orig <- mgcv::psum.chisq
+  tight <- function(q, lb, df = rep(1, length(lb)), nc = rep(0, length(lb)), sigz = 0,
+                    lower.tail = FALSE, tol = 2e-05, nlim = 1e+05, trace = FALSE)
+    orig(q, lb, df, nc, sigz, lower.tail, tol = 1e-12, nlim = 1e7, trace)
+  assignInNamespace("psum.chisq", tight, "mgcv")
+  put(con, "s_p_tight", summary(b)$s.table[, 4])
+  assignInNamespace("psum.chisq", orig, "mgcv")
   # refit with the smoothing parameters fixed at the REML values
   bf <- gam(formula, data = data, family = family, sp = b$sp, control = ctl)
   put(con, "fixed_coefficients", coef(bf))

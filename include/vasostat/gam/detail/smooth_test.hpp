@@ -211,8 +211,12 @@ inline wood_test_result wood_test(const Eigen::MatrixXd& r_j, const Eigen::Vecto
     const auto tail = [&](double t) {
       std::vector<double> lam = weights, h(weights.size(), 1.0);
       if (residual_df > 0) {
-        lam.push_back(-t / residual_df);
-        h.push_back(residual_df);
+        // the chi-squared_rdf / rdf denominator with the residual df rounded to an integer
+        // (at least 1), as summary.gam does: its p-values differ from those of the exact df by
+        // ~1% at p ~ 4e-4 with rdf = 59.5 (the septic cohort's lactate GAM)
+        const double k0 = std::max(1.0, std::round(residual_df));
+        lam.push_back(-t / k0);
+        h.push_back(k0);
         return weighted_chisq_upper(lam, h, 0.0);
       }
       return mixture_chisq_upper(k - 1, weights[static_cast<std::size_t>(k - 1)],
