@@ -274,19 +274,8 @@ struct criterion {
     double mp = static_cast<double>(des.p);
     for (const auto& b : model.smooths) mp -= b.penalty_rank;
     ft.mp = mp;
-    if (method == gam::method::ml) {
-      ft.u0 = Eigen::MatrixXd::Zero(des.p, static_cast<Eigen::Index>(mp));
-      Eigen::Index col = 0;
-      for (; col < des.n_parametric; ++col) ft.u0(col, col) = 1;
-      for (std::size_t j = 0; j < model.smooths.size(); ++j) {
-        const auto& b = model.smooths[j];
-        Eigen::VectorXd ev;
-        Eigen::MatrixXd evec;
-        vasostat::gam::detail::sym_eigen(b.penalty, ev, evec);
-        for (Eigen::Index e = 0; e < b.columns() - b.penalty_rank; ++e, ++col)
-          ft.u0.col(col).segment(model.smooth_first[j], b.columns()) = evec.col(e);
-      }
-    }
+    if (method == gam::method::ml)
+      ft.u0 = vasostat::gam::detail::penalty_null_space(model.smooths, model.smooth_first, des.n_parametric, des.p);
     if (c.family == gam::family::gaussian) ft.gaussian_accumulate();
     start = model.coefficients;
   }

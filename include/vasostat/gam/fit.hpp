@@ -530,7 +530,9 @@ struct fitter {
       const double d = st.deviance;
       st.score = n * d / (denom * denom);
       const double dtau = -l2;
-      if (order >= 1) st.grad = Eigen::VectorXd::Constant(1, n * dd / (denom * denom) + 2 * n * g * d * dtau / (denom * denom * denom));
+      if (order >= 1)
+        st.grad = Eigen::VectorXd::Constant(
+            1, n * dd / (denom * denom) + 2 * n * g * d * dtau / (denom * denom * denom));
       if (order >= 2) {
         double tr3 = 0;
         for (const double ev : sp_eigen) {
@@ -991,7 +993,8 @@ struct fitter {
         if (k == l) d2tau += tsg[k] - tas[k];
         const double h = ubre() ? d2d / n + 2 * gm * d2tau / n
                                 : n * d2d / den2 + 2 * n * gm * (dd[k] * dtau[l] + dd[l] * dtau[k]) / den3 +
-                                      2 * n * gm * d * d2tau / den3 + 6 * n * gm * gm * d * dtau[k] * dtau[l] / (den3 * denom);
+                                      2 * n * gm * d * d2tau / den3 +
+                                      6 * n * gm * gm * d * dtau[k] * dtau[l] / (den3 * denom);
         st.hess(k, l) = st.hess(l, k) = h;
       }
   }
@@ -1079,6 +1082,27 @@ struct fitter {
     }
   }
 };
+
+/// Orthonormal basis (p x M_p) of the null space of S_lambda, for ML: the parametric columns and
+/// each penalty's null space (fixed, because the penalties act on disjoint blocks).
+[[nodiscard]] inline Eigen::MatrixXd penalty_null_space(const std::vector<smooth_basis>& smooths,
+                                                        const std::vector<Eigen::Index>& smooth_first,
+                                                        Eigen::Index n_parametric, Eigen::Index p) {
+  Eigen::Index mp = p;
+  for (const auto& b : smooths) mp -= b.penalty_rank;
+  Eigen::MatrixXd u0 = Eigen::MatrixXd::Zero(p, mp);
+  Eigen::Index c = 0;
+  for (; c < n_parametric; ++c) u0(c, c) = 1;
+  for (std::size_t j = 0; j < smooths.size(); ++j) {
+    const auto& b = smooths[j];
+    Eigen::VectorXd ev;
+    Eigen::MatrixXd evec;
+    sym_eigen(b.penalty, ev, evec);  // ascending: the null space comes first
+    for (Eigen::Index e = 0; e < b.columns() - b.penalty_rank; ++e, ++c)
+      u0.col(c).segment(smooth_first[j], b.columns()) = evec.col(e);
+  }
+  return u0;
+}
 
 }  // namespace detail
 
@@ -1178,20 +1202,8 @@ struct fitter {
   double mp = static_cast<double>(p);
   for (const auto& b : out.smooths) mp -= b.penalty_rank;
   ft.mp = mp;
-  if (options.method == gam::method::ml) {
-    // null space of S_lambda: the parametric columns and each penalty's null space
-    ft.u0 = Eigen::MatrixXd::Zero(p, static_cast<Eigen::Index>(mp));
-    Eigen::Index c = 0;
-    for (; c < out.n_parametric; ++c) ft.u0(c, c) = 1;
-    for (std::size_t j = 0; j < out.smooths.size(); ++j) {
-      const auto& b = out.smooths[j];
-      Eigen::VectorXd ev;
-      Eigen::MatrixXd evec;
-      detail::sym_eigen(b.penalty, ev, evec);  // ascending: the null space comes first
-      for (Eigen::Index e = 0; e < b.columns() - b.penalty_rank; ++e, ++c)
-        ft.u0.col(c).segment(out.smooth_first[j], b.columns()) = evec.col(e);
-    }
-  }
+  if (options.method == gam::method::ml)
+    ft.u0 = detail::penalty_null_space(out.smooths, out.smooth_first, out.n_parametric, p);
   const bool gaussian = options.family == gam::family::gaussian;
   const bool scale_known = options.family == gam::family::binomial || options.family == gam::family::poisson;
   out.scale_estimated = !scale_known;
