@@ -275,13 +275,18 @@ inline void constrain_row(const smooth_basis& s, const double* row, double* out)
   for (int j = 1; j < s.k; ++j) out[j - 1] = row[j] - dot * s.householder[j];
 }
 
+/// The order-th difference matrix ((k - order) x k): row i holds (-1)^(order-j) C(order, j) at
+/// column i + j (integers, so exact).
 inline Eigen::MatrixXd difference_matrix(int k, int order) {
-  Eigen::MatrixXd d = Eigen::MatrixXd::Identity(k, k);
-  for (int o = 0; o < order; ++o) {
-    const Eigen::Index r = d.rows() - 1;
-    Eigen::MatrixXd next = d.bottomRows(r) - d.topRows(r);
-    d = std::move(next);
-  }
+  std::vector<double> coef(static_cast<std::size_t>(order) + 1, 0.0);
+  coef[0] = 1;
+  for (int o = 0; o < order; ++o)  // (x - 1)^order by repeated multiplication
+    for (int j = o + 1; j >= 0; --j)
+      coef[static_cast<std::size_t>(j)] = (j > 0 ? coef[static_cast<std::size_t>(j - 1)] : 0.0) -
+                                          (j <= o ? coef[static_cast<std::size_t>(j)] : 0.0);
+  Eigen::MatrixXd d = Eigen::MatrixXd::Zero(k - order, k);
+  for (int i = 0; i < k - order; ++i)
+    for (int j = 0; j <= order; ++j) d(i, i + j) = coef[static_cast<std::size_t>(j)];
   return d;
 }
 
@@ -345,24 +350,83 @@ inline void finish_basis(smooth_basis& s, const Eigen::VectorXd& colsum, double 
   const double v0 = s.householder[0];
   s.householder /= v0;
   s.tau = (beta - colsum[0]) / beta;
-  const Eigen::MatrixXd dd = d.transpose() * d;
-  const double norm1 = dd.cwiseAbs().colwise().sum().maxCoeff();
+  // Every product below runs over the non-zero column range of each row of d (a band of
+  // order + 1 for a P-spline's difference matrix), so a P-spline basis costs O(k^2), not the
+  // O(k^3) of dense products.
+  const Eigen::Index r = d.rows(), k = d.cols();
+  std::vector<Eigen::Index> row_lo(static_cast<std::size_t>(r)), row_hi(static_cast<std::size_t>(r));
+  for (Eigen::Index i = 0; i < r; ++i) {
+    Eigen::Index lo = 0, hi = k;
+    while (lo < k && d(i, lo) == 0) ++lo;
+    while (hi > lo && d(i, hi - 1) == 0) --hi;
+    row_lo[static_cast<std::size_t>(i)] = lo;
+    row_hi[static_cast<std::size_t>(i)] = hi;
+  }
+  // P = D'D (full symmetric), dv = D v
+  Eigen::MatrixXd pm = Eigen::MatrixXd::Zero(k, k);
+  Eigen::VectorXd dv(r);
+  for (Eigen::Index i = 0; i < r; ++i) {
+    const Eigen::Index lo = row_lo[static_cast<std::size_t>(i)], hi = row_hi[static_cast<std::size_t>(i)];
+    double t = 0;
+    for (Eigen::Index a = lo; a < hi; ++a) {
+      const double da = d(i, a);
+      t += da * s.householder[a];
+      for (Eigen::Index b = lo; b < hi; ++b) pm(b, a) += d(i, b) * da;
+    }
+    dv[i] = t;
+  }
+  const double norm1 = pm.cwiseAbs().colwise().sum().maxCoeff();
   s.penalty_scale = norm1 / (max_row * max_row);
+  const double inv_sqrt_scale = 1 / std::sqrt(s.penalty_scale);
   // Penalty root E = D Z / sqrt(scale) with Z = H[:, 1:] (H = I - tau v v'), so E'E = Z'SZ.
+  s.penalty_rank = static_cast<int>(r);
+  s.penalty_root.resize(r, k - 1);
+  for (Eigen::Index c = 0; c + 1 < k; ++c)
+    for (Eigen::Index i = 0; i < r; ++i)
+      s.penalty_root(i, c) = (d(i, c + 1) - s.tau * dv[i] * s.householder[c + 1]) * inv_sqrt_scale;
+  // Z'SZ from P: H P H = P - tau (v q' + q v') + tau^2 (v'q) v v' with q = P v, without its
+  // first row and column, divided by the scale
+  const Eigen::VectorXd q = pm * s.householder;
+  const double vq = s.householder.dot(q), tau2vq = s.tau * s.tau * vq;
+  const double inv_scale = 1 / s.penalty_scale;
+  s.penalty.resize(k - 1, k - 1);
+  for (Eigen::Index c = 1; c < k; ++c) {
+    const double vc = s.householder[c], qc = q[c];
+    for (Eigen::Index i = 1; i < k; ++i) {
+      const double vi = s.householder[i];
+      s.penalty(i - 1, c - 1) =
+          (pm(i, c) - s.tau * (vi * qc + q[i] * vc) + tau2vq * vi * vc) * inv_scale;
+    }
+  }
   // E has full row rank (rank of S): the constraint direction is not orthogonal to the penalty
   // null space (the column sums add up to n), so the product of the non-zero eigenvalues of
-  // E'E is det(E E'), from a Cholesky factor
-  const Eigen::VectorXd dv = d * s.householder;
-  Eigen::MatrixXd dz = d.rightCols(s.k - 1);
-  for (Eigen::Index c = 0; c < dz.cols(); ++c)
-    for (Eigen::Index r = 0; r < dz.rows(); ++r) dz(r, c) -= s.tau * dv[r] * s.householder[c + 1];
-  s.penalty_root = dz / std::sqrt(s.penalty_scale);
-  s.penalty = s.penalty_root.transpose() * s.penalty_root;
-  s.penalty_rank = static_cast<int>(s.penalty_root.rows());
+  // E'E is det(E E'), from a Cholesky factor. E E' = D Z Z' D' / scale with Z Z' = I - w w',
+  // w = H e1 = e1 - tau v, so E E' = (D D' - u u') / scale with u = D w; the scale enters the
+  // log-determinant as - r log(scale).
+  Eigen::MatrixXd g(r, r);
+  for (Eigen::Index i = 0; i < r; ++i) {
+    const double ui = d(i, 0) - s.tau * dv[i];
+    for (Eigen::Index j = i; j < r; ++j) {
+      const double uj = d(j, 0) - s.tau * dv[j];
+      const Eigen::Index lo = std::max(row_lo[static_cast<std::size_t>(i)], row_lo[static_cast<std::size_t>(j)]);
+      const Eigen::Index hi = std::min(row_hi[static_cast<std::size_t>(i)], row_hi[static_cast<std::size_t>(j)]);
+      double t = 0;
+      for (Eigen::Index a = lo; a < hi; ++a) t += d(i, a) * d(j, a);
+      g(i, j) = g(j, i) = t - ui * uj;
+    }
+  }
   Eigen::MatrixXd chol;
-  detail::cholesky_upper(s.penalty_root * s.penalty_root.transpose(), chol);
-  s.log_det_penalty = 0;
-  for (Eigen::Index j = 0; j < chol.rows(); ++j) s.log_det_penalty += 2 * std::log(chol(j, j));
+  detail::cholesky_upper(g, chol);
+  double prod = 1;  // one log for the whole product of the pivots unless it could overflow
+  s.log_det_penalty = -static_cast<double>(r) * std::log(s.penalty_scale);
+  for (Eigen::Index j = 0; j < chol.rows(); ++j) {
+    prod *= chol(j, j);
+    if (!(prod > 1e-100 && prod < 1e100)) {
+      s.log_det_penalty += 2 * std::log(prod);
+      prod = 1;
+    }
+  }
+  s.log_det_penalty += 2 * std::log(prod);
 }
 
 /// The dense map from a smooth's raw coordinates to its k - 1 constrained coefficients'

@@ -22,6 +22,21 @@ inline double givens_norm(double x, double z) noexcept {
   return r2 > 1e-290 && r2 < 1e290 ? std::sqrt(r2) : std::hypot(x, z);
 }
 
+/// Dot product with four partial sums (one vector register; a single running sum would be a
+/// serial chain of dependent additions).
+inline double dot4(const double* a, const double* b, Eigen::Index n) noexcept {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  Eigen::Index i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
 /// First stage of sym_eigen_core: Householder reduction of the symmetric a_in to tridiagonal
 /// T = Q'a_in Q, diagonal in `d` and sub-diagonal in `e` (e[n - 1] = 0), each reflector
 /// accumulated into the columns of `q` or applied to the rows of `x` (whichever is non-null).
@@ -29,68 +44,74 @@ inline double givens_norm(double x, double z) noexcept {
 inline void sym_tridiagonalize(const Eigen::MatrixXd& a_in, std::vector<double>& d, std::vector<double>& e,
                                Eigen::MatrixXd* q, Eigen::MatrixXd* x) {
   const Eigen::Index n = a_in.rows();
-  // lower triangle of a working copy, column-major (column j holds rows j..n-1 contiguously),
-  // so every inner loop below runs over contiguous memory
-  std::vector<double> buf(static_cast<std::size_t>(n * n) + 2 * static_cast<std::size_t>(n));
+  // a full symmetric working copy, column-major, plus v, w and a scratch vector: every inner
+  // loop below is an axpy over contiguous memory (A22 v as a sum of columns, the rank-2
+  // update on both triangles), which vectorises; the half-storage form needs a dot product
+  // per column, a serial chain of dependent additions
+  std::vector<double> buf(static_cast<std::size_t>(n * n) + 3 * static_cast<std::size_t>(n));
   double* const a = buf.data();
   double* const v = a + n * n;
   double* const w = v + n;
+  double* const t = w + n;
   for (Eigen::Index j = 0; j < n; ++j)
-    for (Eigen::Index i = j; i < n; ++i) a[i + j * n] = a_in(i, j);
+    for (Eigen::Index i = 0; i < n; ++i) a[i + j * n] = a_in(i, j);
   for (Eigen::Index k = 0; k + 2 < n; ++k) {
     double* const ak = a + k * n;
-    double alpha2 = 0;
-    for (Eigen::Index i = k + 1; i < n; ++i) alpha2 += ak[i] * ak[i];
+    const Eigen::Index len = n - k - 1;
+    const double alpha2 = dot4(ak + k + 1, ak + k + 1, len);
     const double x0 = ak[k + 1];
     if (alpha2 - x0 * x0 <= 0) continue;  // already tridiagonal in this column
     const double norm = std::sqrt(alpha2);
     const double alpha = x0 > 0 ? -norm : norm;
     for (Eigen::Index i = k + 1; i < n; ++i) v[i] = ak[i];
     v[k + 1] -= alpha;
-    double vv = 0;
-    for (Eigen::Index i = k + 1; i < n; ++i) vv += v[i] * v[i];
-    const double beta = 2 / vv;
-    // p = beta A22 v (A22 symmetric, lower triangle stored), w = p - (beta/2)(p'v) v,
-    // A22 <- A22 - v w' - w v' (lower triangle)
+    // v'v = ||x||^2 - 2 alpha x0 + alpha^2 = 2 norm (norm + |x0|), without cancellation
+    const double beta = 1 / (norm * (norm + std::abs(x0)));
+    // p = beta A22 v, w = p - (beta/2)(p'v) v, A22 <- A22 - v w' - w v'; A22 v as a sum of
+    // columns, four at a time (one load and store of w per four columns)
     for (Eigen::Index i = k + 1; i < n; ++i) w[i] = 0;
-    for (Eigen::Index j = k + 1; j < n; ++j) {
-      const double* aj = a + j * n;
-      double t = aj[j] * v[j];
-      const double vj = v[j];
-      for (Eigen::Index i = j + 1; i < n; ++i) {
-        t += aj[i] * v[i];
-        w[i] += aj[i] * vj;
-      }
-      w[j] += t;
+    Eigen::Index jc = k + 1;
+    for (; jc + 4 <= n; jc += 4) {
+      const double* a0 = a + jc * n;
+      const double* a1 = a0 + n;
+      const double* a2 = a1 + n;
+      const double* a3 = a2 + n;
+      const double v0 = v[jc], v1 = v[jc + 1], v2 = v[jc + 2], v3 = v[jc + 3];
+      for (Eigen::Index i = k + 1; i < n; ++i) w[i] += (a0[i] * v0 + a1[i] * v1) + (a2[i] * v2 + a3[i] * v3);
     }
-    double pv = 0;
-    for (Eigen::Index i = k + 1; i < n; ++i) {
-      w[i] *= beta;
-      pv += w[i] * v[i];
+    for (; jc < n; ++jc) {
+      const double* aj = a + jc * n;
+      const double vj = v[jc];
+      for (Eigen::Index i = k + 1; i < n; ++i) w[i] += aj[i] * vj;
     }
+    for (Eigen::Index i = k + 1; i < n; ++i) w[i] *= beta;
+    const double pv = dot4(w + k + 1, v + k + 1, len);
     const double kk = 0.5 * beta * pv;
     for (Eigen::Index i = k + 1; i < n; ++i) w[i] -= kk * v[i];
     for (Eigen::Index j = k + 1; j < n; ++j) {
       double* aj = a + j * n;
       const double vj = v[j], wj = w[j];
-      for (Eigen::Index i = j; i < n; ++i) aj[i] -= v[i] * wj + w[i] * vj;
+      for (Eigen::Index i = k + 1; i < n; ++i) aj[i] -= v[i] * wj + w[i] * vj;
     }
     ak[k + 1] = alpha;
-    if (q != nullptr) {
-      for (Eigen::Index r = 0; r < n; ++r) {  // q <- q (I - beta v v')
-        double t = 0;
-        for (Eigen::Index j = k + 1; j < n; ++j) t += (*q)(r, j) * v[j];
-        t *= beta;
-        for (Eigen::Index j = k + 1; j < n; ++j) (*q)(r, j) -= t * v[j];
+    if (q != nullptr) {  // q <- q (I - beta v v'): t = beta q v as a sum of columns, then q -= t v'
+      for (Eigen::Index r = 0; r < n; ++r) t[r] = 0;
+      for (Eigen::Index j = k + 1; j < n; ++j) {
+        const double* qj = &(*q)(0, j);
+        const double vj = v[j];
+        for (Eigen::Index r = 0; r < n; ++r) t[r] += qj[r] * vj;
+      }
+      for (Eigen::Index j = k + 1; j < n; ++j) {
+        double* qj = &(*q)(0, j);
+        const double bvj = beta * v[j];
+        for (Eigen::Index r = 0; r < n; ++r) qj[r] -= t[r] * bvj;
       }
     }
     if (x != nullptr) {
       for (Eigen::Index c = 0; c < x->cols(); ++c) {  // x <- (I - beta v v') x
         double* xc = &(*x)(0, c);
-        double t = 0;
-        for (Eigen::Index j = k + 1; j < n; ++j) t += xc[j] * v[j];
-        t *= beta;
-        for (Eigen::Index j = k + 1; j < n; ++j) xc[j] -= t * v[j];
+        const double tc = beta * dot4(xc + k + 1, v + k + 1, len);
+        for (Eigen::Index i = k + 1; i < n; ++i) xc[i] -= tc * v[i];
       }
     }
   }
@@ -113,6 +134,7 @@ inline void sym_eigen_core(const Eigen::MatrixXd& a_in, std::vector<double>& d, 
   const Eigen::Index n = a_in.rows();
   std::vector<double> e;
   sym_tridiagonalize(a_in, d, e, q, x);
+  double* const x2 = x != nullptr && q == nullptr && x->cols() == 2 ? x->data() : nullptr;
   const auto at = [](std::vector<double>& z, Eigen::Index i) -> double& { return z[static_cast<std::size_t>(i)]; };
   constexpr double eps = 2.220446049250313e-16;
   Eigen::Index hi = n - 1;
@@ -132,12 +154,22 @@ inline void sym_eigen_core(const Eigen::MatrixXd& a_in, std::vector<double>& d, 
     const double b = at(e, hi - 1);
     const double mu = at(d, hi) - b * b / (delta + (delta >= 0 ? 1.0 : -1.0) * givens_norm(delta, b));
     double xk = at(d, lo) - mu, z = at(e, lo);
+    double z2 = z * z;  // z^2, carried as s^2 e^2 (see below)
+    double x0 = x2 != nullptr ? x2[lo] : 0.0, x1 = x2 != nullptr ? x2[n + lo] : 0.0;
     for (Eigen::Index k = lo; k < hi; ++k) {
-      // one square root and one division per rotation (the sweep is a serial chain of these)
-      const double r2 = xk * xk + z * z;
-      double r = 0, c = 1, s = 0;
+      // The sweep is a serial chain of rotations. The new diagonal and off-diagonal entries
+      // need only c^2, s^2 and cs, i.e. x^2/r^2, z^2/r^2 and xz/r^2, and the next rotation's
+      // r^2 = x'^2 + s^2 e^2 likewise, so the chain carries one division per rotation; the
+      // square root (for c and s themselves: e[k+1] *= c, the bulge z = s e[k+1], r, and the
+      // rotation of q or x) is off it, computed while the next rotation waits for its division.
+      const double r2 = xk * xk + z2;
+      double r = 0, c = 1, s = 0, cc = 1, ss = 0, cs = 0;
       if (r2 > 1e-290 && r2 < 1e290) {
-        const double inv = 1 / std::sqrt(r2);
+        const double inv2 = 1 / r2;
+        cc = xk * xk * inv2;
+        ss = z2 * inv2;
+        cs = xk * z * inv2;
+        const double inv = std::sqrt(inv2);
         r = r2 * inv;
         c = xk * inv;
         s = z * inv;
@@ -145,15 +177,20 @@ inline void sym_eigen_core(const Eigen::MatrixXd& a_in, std::vector<double>& d, 
         r = std::hypot(xk, z);
         c = r > 0 ? xk / r : 1.0;
         s = r > 0 ? z / r : 0.0;
+        cc = c * c;
+        ss = s * s;
+        cs = c * s;
       }
       if (k > lo) at(e, k - 1) = r;
       const double dk = at(d, k), dk1 = at(d, k + 1), ek = at(e, k);
-      at(d, k) = c * c * dk + 2 * c * s * ek + s * s * dk1;
-      at(d, k + 1) = s * s * dk - 2 * c * s * ek + c * c * dk1;
-      at(e, k) = (c * c - s * s) * ek + c * s * (dk1 - dk);
+      at(d, k) = cc * dk + 2 * cs * ek + ss * dk1;
+      at(d, k + 1) = ss * dk - 2 * cs * ek + cc * dk1;
+      at(e, k) = (cc - ss) * ek + cs * (dk1 - dk);
       if (k + 1 < hi) {
-        z = s * at(e, k + 1);
-        at(e, k + 1) *= c;
+        const double en = at(e, k + 1);
+        z = s * en;
+        z2 = ss * en * en;
+        at(e, k + 1) = c * en;
       }
       xk = at(e, k);
       if (q != nullptr) {
@@ -165,7 +202,17 @@ inline void sym_eigen_core(const Eigen::MatrixXd& a_in, std::vector<double>& d, 
           qk1[i] = -s * u0 + c * u1;
         }
       }
-      if (x != nullptr) {
+      if (x2 != nullptr) {  // two columns: row k + 1 stays in registers for the next rotation
+        const double a0 = x0, a1 = x1, b0 = x2[k + 1], b1 = x2[n + k + 1];
+        x2[k] = c * a0 + s * b0;
+        x2[n + k] = c * a1 + s * b1;
+        x0 = -s * a0 + c * b0;
+        x1 = -s * a1 + c * b1;
+        if (k + 1 == hi) {
+          x2[k + 1] = x0;
+          x2[n + k + 1] = x1;
+        }
+      } else if (x != nullptr) {
         for (Eigen::Index col = 0; col < x->cols(); ++col) {
           const double u0 = (*x)(k, col), u1 = (*x)(k + 1, col);
           (*x)(k, col) = c * u0 + s * u1;
