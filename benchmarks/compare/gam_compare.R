@@ -1,7 +1,7 @@
 # Times mgcv on the issue's model, y ~ s(x, bs = "ps", k = 20) + a + b + c, Gaussian, REML, the
 # same model and sizes as benchmarks/gam.bench.cpp (BM_gam_gaussian_reml; R's own RNG, so the
-# same distribution rather than the same draws), and the Poisson fit of BM_gam_poisson_reml
-# (count ~ the same terms, log link, REML). Usage: Rscript gam_compare.R [max_n]
+# same distribution rather than the same draws), and the Poisson fits of BM_gam_poisson_reml
+# and BM_gam_poisson_ubre (count ~ the same terms, log link, REML and UBRE = GCV.Cp). Usage: Rscript gam_compare.R [max_n]
 suppressMessages(library(mgcv))
 args <- commandArgs(trailingOnly = TRUE)
 max_n <- if (length(args)) as.numeric(args[1]) else 1e6
@@ -38,6 +38,9 @@ for (n in c(100, 10000, 1e5)) {
     s <- timeit(function() gam(count ~ s(x, bs = "ps", k = 20) + a + b + c, data = d, family = poisson,
                                method = "REML"), if (n <= 1000) 20 else 3)
     cat(sprintf("gam_poisson,%d,%.6f\n", as.integer(n), s))
+    s <- timeit(function() gam(count ~ s(x, bs = "ps", k = 20) + a + b + c, data = d, family = poisson,
+                               method = "GCV.Cp"), if (n <= 1000) 20 else 3)
+    cat(sprintf("gam_poisson_ubre,%d,%.6f\n", as.integer(n), s))
   }
   if (n >= 1e4) {
     s <- timeit(function() bam(count ~ s(x, bs = "ps", k = 20) + a + b + c, data = d, family = poisson,
