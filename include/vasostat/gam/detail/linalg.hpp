@@ -322,9 +322,9 @@ struct pivoted_ldlt {
       Eigen::Index piv = k;
       for (Eigen::Index i = k + 1; i < n; ++i)
         if (a(i, i) > a(piv, piv)) piv = i;
-      if (piv != k) {
-        for (Eigen::Index j = 0; j < n; ++j) std::swap(a(k, j), a(piv, j));
-        for (Eigen::Index i = 0; i < n; ++i) std::swap(a(i, k), a(i, piv));
+      if (piv != k) {  // rows and columns before k of `a` are no longer read: swap the rest
+        for (Eigen::Index j = k; j < n; ++j) std::swap(a(k, j), a(piv, j));
+        for (Eigen::Index i = k; i < n; ++i) std::swap(a(i, k), a(i, piv));
         for (Eigen::Index j = 0; j < k; ++j) std::swap(l(k, j), l(piv, j));
         std::swap(perm[static_cast<std::size_t>(k)], perm[static_cast<std::size_t>(piv)]);
       }
