@@ -206,7 +206,7 @@ struct design {
     return t;
   }
 
-  /// Accumulates X'WX (lower triangle, raw space) and X'Wz (raw space): weights w_i and
+  /// Accumulates X'WX (lower triangle, raw space; the upper triangle is scratch) and X'Wz (raw space): weights w_i and
   /// working responses z_i come from wz(i, eta_i, w, z) for each row, eta_i = x_i'beta when
   /// beta_raw (raw coefficients, to_raw) is given, else 0.
   template <class WZ>
@@ -262,21 +262,37 @@ struct design {
         double* col = uu + a * ld;
         for (Eigen::Index b = a; b < q; ++b) col[b] += wa * par[static_cast<std::size_t>(b)];
       }
+      // smooth rows fs .. fs + ks - 1: every update below runs down a column over those ks
+      // contiguous rows (one vector operation for a cubic spline), entry (fs + r, c) gaining
+      // (w vs[r]) x_c as before. The diagonal block is updated whole: its entries above the
+      // diagonal are scratch (only the lower triangle of u is the result).
       for (std::size_t s = 0; s < ms; ++s) {
         const double* vs = nv.data() + s * 16;
         const Eigen::Index fs = nf[s];
         const int ks = NNZ > 0 ? NNZ : kk[s];
+        double wv[16];
         for (int r = 0; r < ks; ++r) {
-          const double wr = w * vs[r];
+          wv[r] = w * vs[r];
           vv[fs + r] += wzi * vs[r];
-          double* row = uu + fs + r;  // row fs + r; column c at row[c * ld]
-          for (Eigen::Index a = 0; a < q; ++a) row[a * ld] += wr * par[static_cast<std::size_t>(a)];
-          for (std::size_t s2 = 0; s2 < s; ++s2) {
-            const double* v2 = nv.data() + s2 * 16;
-            const int k2 = NNZ > 0 ? NNZ : kk[s2];
-            for (int t = 0; t < k2; ++t) row[(nf[s2] + t) * ld] += wr * v2[t];
+        }
+        for (Eigen::Index a = 0; a < q; ++a) {
+          double* col = uu + a * ld + fs;
+          const double pa = par[static_cast<std::size_t>(a)];
+          for (int r = 0; r < ks; ++r) col[r] += wv[r] * pa;
+        }
+        for (std::size_t s2 = 0; s2 < s; ++s2) {
+          const double* v2 = nv.data() + s2 * 16;
+          const int k2 = NNZ > 0 ? NNZ : kk[s2];
+          for (int t = 0; t < k2; ++t) {
+            double* col = uu + (nf[s2] + t) * ld + fs;
+            const double vt = v2[t];
+            for (int r = 0; r < ks; ++r) col[r] += wv[r] * vt;
           }
-          for (int t = 0; t <= r; ++t) row[(fs + t) * ld] += wr * vs[t];
+        }
+        for (int t = 0; t < ks; ++t) {
+          double* col = uu + (fs + t) * ld + fs;
+          const double vt = vs[t];
+          for (int r = 0; r < ks; ++r) col[r] += wv[r] * vt;
         }
       }
     }
