@@ -61,8 +61,23 @@ double adaptive_integral(const F& f, double a, double b, double tol, int depth =
 }
 
 /// P(sum_j lambda_j chi^2_{h_j} > c) by Imhof's formula; lambda may have either sign.
-inline double weighted_chisq_upper(const std::vector<double>& lambda, const std::vector<double>& h,
+inline double weighted_chisq_upper(const std::vector<double>& lambda_in, const std::vector<double>& h_in,
                                    double c) {
+  // terms with the same weight are one term with the summed degrees of freedom (the Wood test
+  // passes k - 1 unit weights): the integrand then costs one atan and one log1p per distinct
+  // weight, where the quadrature spends nearly all of its time
+  std::vector<double> lambda, h;
+  lambda.reserve(lambda_in.size());
+  h.reserve(h_in.size());
+  for (std::size_t j = 0; j < lambda_in.size(); ++j) {
+    const auto same = std::find(lambda.begin(), lambda.end(), lambda_in[j]);
+    if (same == lambda.end()) {
+      lambda.push_back(lambda_in[j]);
+      h.push_back(h_in[j]);
+    } else {
+      h[static_cast<std::size_t>(same - lambda.begin())] += h_in[j];
+    }
+  }
   const auto integrand = [&](double u) {
     if (u <= 0) {  // limit u -> 0 of sin(theta)/(u rho)
       double s = -0.5 * c;
