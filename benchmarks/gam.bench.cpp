@@ -1,7 +1,7 @@
 // GAM fits at the timing model: y ~ s(x, k = 20) + 3 linear covariates, Gaussian,
 // REML, n = 66 … 10^6 (and one 10^7-row fit, chunked, to show it fits in memory; one smooth,
 // so the Demmler-Reinsch path of gam/fit.hpp), the same model with two smooths (the general
-// QR path), plus a Poisson fit (PIRLS inside every outer step, warm-started). benchmarks/compare/gam_compare.R times mgcv's
+// QR path), plus Poisson fits by REML and UBRE (PIRLS inside every outer step, warm-started). benchmarks/compare/gam_compare.R times mgcv's
 // gam() and bam() on the same data (same generator written to CSV by gam_compare_data below).
 #include <vasostat/gam.hpp>
 
@@ -102,5 +102,20 @@ void BM_gam_poisson_reml(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_gam_poisson_reml)->Arg(100)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// the same Poisson model with UBRE (mgcv GCV.Cp): the outer Newton needs the exact derivatives of
+// the deviance and of tr(F) through dW/deta (before this session they were finite differences)
+void BM_gam_poisson_ubre(benchmark::State& state) {
+  const auto d = make_data(static_cast<std::size_t>(state.range(0)));
+  const std::vector<vasostat::gam::smooth_term> s = {vasostat::gam::smooth(d.x, {.k = 20})};
+  for (auto _ : state) {
+    auto m = vasostat::gam::fit(d.count, s, d.covariates,
+                                {.method = vasostat::gam::method::gcv, .family = vasostat::gam::family::poisson});
+    benchmark::DoNotOptimize(m.coefficients.data());
+  }
+  state.counters["fits_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_gam_poisson_ubre)->Arg(100)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
