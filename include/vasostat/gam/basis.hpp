@@ -144,6 +144,16 @@ inline int bspline_nonzero(const std::vector<double>& t, int degree, int k, doub
 /// Non-zero values of the unconstrained basis row at x inside [lower, upper]; returns the
 /// index of the first. Cubic P-splines on their equally spaced knots use the closed-form
 /// uniform cubic B-spline pieces; other degrees de Boor's recursion.
+/// The four non-zero uniform cubic B-spline values at the fraction u in [0, 1] of a knot interval.
+inline void uniform_cubic_pieces(double u, double* out) noexcept {
+  const double v = 1 - u, u2 = u * u, u3 = u2 * u;
+  constexpr double sixth = 1.0 / 6.0;
+  out[0] = v * v * v * sixth;
+  out[1] = (3 * u3 - 6 * u2 + 4) * sixth;
+  out[2] = (-3 * u3 + 3 * u2 + 3 * u + 1) * sixth;
+  out[3] = u3 * sixth;
+}
+
 inline int ps_raw_row(const smooth_basis& s, double x, double* out) noexcept {
   if (s.degree == 3) {
     const double t0 = s.knots[3];
@@ -151,13 +161,7 @@ inline int ps_raw_row(const smooth_basis& s, double x, double* out) noexcept {
     int i = 3 + static_cast<int>(std::floor((x - t0) / dx));
     i = std::clamp(i, 3, s.k - 1);
     const double ti = s.knots[static_cast<std::size_t>(i)];
-    const double u = (x - ti) / (s.knots[static_cast<std::size_t>(i + 1)] - ti);
-    const double v = 1 - u, u2 = u * u, u3 = u2 * u;
-    constexpr double sixth = 1.0 / 6.0;
-    out[0] = v * v * v * sixth;
-    out[1] = (3 * u3 - 6 * u2 + 4) * sixth;
-    out[2] = (-3 * u3 + 3 * u2 + 3 * u + 1) * sixth;
-    out[3] = u3 * sixth;
+    uniform_cubic_pieces((x - ti) / (s.knots[static_cast<std::size_t>(i + 1)] - ti), out);
     return i - 3;
   }
   return bspline_nonzero(s.knots, s.degree, s.k, x, 0, out);

@@ -74,13 +74,7 @@ struct design {
     const double* t = b.knots.data();
     int i = 3 + static_cast<int>(std::floor((xc - t[3]) * inv_dx[s]));
     i = std::clamp(i, 3, b.k - 1);
-    const double u = (xc - t[i]) * inv_width[s][static_cast<std::size_t>(i)];
-    const double v = 1 - u, u2 = u * u, u3 = u2 * u;
-    constexpr double sixth = 1.0 / 6.0;
-    out[0] = v * v * v * sixth;
-    out[1] = (3 * u3 - 6 * u2 + 4) * sixth;
-    out[2] = (-3 * u3 + 3 * u2 + 3 * u + 1) * sixth;
-    out[3] = u3 * sixth;
+    uniform_cubic_pieces((xc - t[i]) * inv_width[s][static_cast<std::size_t>(i)], out);
     return raw_first[s] + i - 3;
   }
 
