@@ -69,6 +69,18 @@ TEST_CASE("bad inputs throw invalid_argument naming the argument") {
     o[1] = nan;
     CHECK_THROWS_WITH_AS(gam::fit(d.y, s, d.covariates, {.offset = o}), Contains("offset contains NaN"), vasostat::invalid_argument);
   }
+  SUBCASE("iteration limits and tolerances") {
+    // max_pirls_iterations = 0 left PIRLS without a fit (an empty H^-1 was then read)
+    CHECK_THROWS_WITH_AS(gam::fit(d.y, s, d.covariates, {.family = gam::family::poisson, .max_pirls_iterations = 0}),
+                         Contains("max_pirls_iterations"), vasostat::invalid_argument);
+    CHECK_THROWS_WITH_AS(gam::fit(d.y, s, d.covariates, {.max_iterations = -1}), Contains("max_iterations"),
+                         vasostat::invalid_argument);
+    CHECK_THROWS_WITH_AS(gam::fit(d.y, s, d.covariates, {.tolerance = nan}), Contains("options.tolerance"),
+                         vasostat::invalid_argument);
+    CHECK_THROWS_WITH_AS(gam::fit(d.y, s, d.covariates, {.pirls_tolerance = -1}), Contains("pirls_tolerance"),
+                         vasostat::invalid_argument);
+    CHECK_THROWS_WITH_AS(gam::fit(d.y, s, d.covariates, {.gamma = 0}), Contains("gamma"), vasostat::invalid_argument);
+  }
   SUBCASE("k against the penalty order and the number of distinct values") {
     const std::vector<gam::smooth_term> small = {gam::smooth(d.x, {.k = 3})};
     CHECK_THROWS_WITH_AS(gam::fit(d.y, small, d.covariates), Contains("smooths[0].k"), vasostat::invalid_argument);

@@ -1142,6 +1142,12 @@ struct fitter {
   }
   for (double v : options.offset) VASOSTAT_EXPECTS(std::isfinite(v), where + ": offset contains NaN or Inf");
   VASOSTAT_EXPECTS(std::isfinite(options.gamma) && options.gamma > 0, where + ": options.gamma must be positive");
+  VASOSTAT_EXPECTS(options.max_iterations >= 0, where + ": options.max_iterations must be >= 0");
+  VASOSTAT_EXPECTS(options.max_pirls_iterations >= 1, where + ": options.max_pirls_iterations must be >= 1");
+  VASOSTAT_EXPECTS(std::isfinite(options.tolerance) && options.tolerance > 0,
+                   where + ": options.tolerance must be positive and finite");
+  VASOSTAT_EXPECTS(std::isfinite(options.pirls_tolerance) && options.pirls_tolerance > 0,
+                   where + ": options.pirls_tolerance must be positive and finite");
   switch (options.family) {
     case gam::family::binomial:
       for (double v : y) VASOSTAT_EXPECTS(v >= 0 && v <= 1, where + ": y must lie in [0, 1] for the binomial family");
@@ -1401,10 +1407,8 @@ struct fitter {
       for (Eigen::Index a = 0; a < nf; ++a) {
         const Eigen::Index j = free_idx[static_cast<std::size_t>(a)];
         const auto& b = out.smooths[static_cast<std::size_t>(j)];
-        const Eigen::Index f = out.smooth_first[static_cast<std::size_t>(j)];
         const bool formed = cur.a.size() > 0;  // the spectral evaluation keeps only the traces
-        const double tr = formed ? (cur.a.block(f, f, b.penalty.rows(), b.penalty.cols()) * b.penalty).trace()
-                                 : cur.trace_as[j];
+        const double tr = formed ? ft.block_trace(cur.a, j) : cur.trace_as[j];
         const double q = formed ? ft.quad(cur.beta, j) : cur.quad_s[j];
         const double num = b.penalty_rank / lambda[j] - tr;
         if (q > 0 && num > 0)
